@@ -1,0 +1,3 @@
+//! Forwarding: vRouters, haproxy, the gateway and the hosts that send and answer requests.
+
+pub mod haproxy;

@@ -1,0 +1,3 @@
+//! Kubernetes: typed objects and the manifest parser.
+
+pub mod objects;

@@ -1,0 +1,197 @@
+//! Typed Kubernetes objects, as the simulator understands them after parsing.
+//!
+//! Both Ingress API versions (`extensions/v1beta1` and `networking.k8s.io/v1`) parse into one
+//! [`Ingress`] shape. Objects carry the [`Origin`] of their manifest so later checks can point at
+//! the line a person wrote.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use crate::diag::Origin;
+
+/// Labels, annotations and selectors: ordered so every iteration is deterministic.
+pub type Labels = BTreeMap<String, String>;
+
+/// Metadata shared by every object kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    pub name: String,
+    /// Empty until the namespace is defaulted (by the scenario or the apiserver).
+    pub namespace: String,
+    pub labels: Labels,
+    pub annotations: Labels,
+    /// Assigned by the apiserver.
+    pub uid: String,
+    /// Assigned by the apiserver.
+    pub resource_version: u64,
+}
+
+/// The kinds of object the simulator knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Pod,
+    Service,
+    Deployment,
+    Ingress,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Namespace => "Namespace",
+            Kind::Pod => "Pod",
+            Kind::Service => "Service",
+            Kind::Deployment => "Deployment",
+            Kind::Ingress => "Ingress",
+        }
+    }
+
+    /// The lower-case word used in references such as `pod/client` or `kubectl get svc`.
+    pub fn reference_word(self) -> &'static str {
+        match self {
+            Kind::Namespace => "namespace",
+            Kind::Pod => "pod",
+            Kind::Service => "service",
+            Kind::Deployment => "deployment",
+            Kind::Ingress => "ingress",
+        }
+    }
+}
+
+/// One parsed manifest document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    pub meta: Meta,
+    pub spec: Spec,
+    /// Where the document starts in its file.
+    pub origin: Origin,
+}
+
+impl Object {
+    pub fn kind(&self) -> Kind {
+        match self.spec {
+            Spec::Namespace => Kind::Namespace,
+            Spec::Pod(_) => Kind::Pod,
+            Spec::Service(_) => Kind::Service,
+            Spec::Deployment(_) => Kind::Deployment,
+            Spec::Ingress(_) => Kind::Ingress,
+        }
+    }
+}
+
+/// The kind-specific part of an object.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spec {
+    Namespace,
+    Pod(PodSpec),
+    Service(ServiceSpec),
+    Deployment(DeploymentSpec),
+    Ingress(IngressSpec),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodSpec {
+    /// `spec.nodeName`: when set, the scheduler leaves the pod where it is.
+    pub node_name: Option<String>,
+    pub containers: Vec<Container>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    pub ports: Vec<ContainerPort>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub container_port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServiceType {
+    #[default]
+    ClusterIp,
+    LoadBalancer,
+    NodePort,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceSpec {
+    pub service_type: ServiceType,
+    pub selector: Labels,
+    pub ports: Vec<ServicePort>,
+    /// A clusterIP requested in the manifest; the apiserver allocates one otherwise.
+    pub cluster_ip: Option<Ipv4Addr>,
+    /// `spec.loadBalancerIP`, when requested.
+    pub load_balancer_ip: Option<Ipv4Addr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub target_port: PortRef,
+}
+
+/// A port given by number or by name (`targetPort`, `servicePort`, `service.port`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PortRef {
+    Number(u16),
+    Name(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeploymentSpec {
+    pub replicas: u32,
+    /// `spec.selector.matchLabels`.
+    pub selector: Labels,
+    pub template_labels: Labels,
+    pub template: PodSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngressSpec {
+    /// `spec.backend` (v1beta1) or `spec.defaultBackend` (v1).
+    pub default_backend: Option<IngressBackend>,
+    pub rules: Vec<IngressRule>,
+    /// `kubernetes.io/ingress.class` annotation, else `spec.ingressClassName`.
+    pub class: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngressRule {
+    pub host: Option<String>,
+    pub paths: Vec<IngressPath>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressPath {
+    pub path: Option<String>,
+    pub path_type: Option<PathType>,
+    pub backend: IngressBackend,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathType {
+    Exact,
+    Prefix,
+    ImplementationSpecific,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressBackend {
+    pub service_name: String,
+    pub service_port: PortRef,
+}

@@ -1,0 +1,3 @@
+//! Scenario files: loading, validation and the validated model the runner executes.
+
+pub mod model;
