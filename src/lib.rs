@@ -1,10 +1,25 @@
 //! contrail-sim: a deterministic discrete-event simulator of a Kubernetes cluster networked by
 //! Contrail (Tungsten Fabric).
 //!
-//! Data flows one way: [`scenario`] (file → validated model) → world → events → trace records →
-//! renderers.
+//! Data flows one way: [`scenario`] (file → validated model) → [`world`] (components exchanging
+//! events on the [`sim`] engine) → [`trace`] records → renderers in [`report`].
+//!
+//! - [`sim`]: the engine: integer time, the event queue, seeded random streams.
+//! - [`topology`]: the book's testbed and address plan.
+//! - [`wire`]: typed packets.
+//! - [`k8s`]: Kubernetes objects and manifests.
+//! - [`control`]: apiserver, scheduler, controllers, kube-manager, svc-monitor, control node.
+//! - [`dataplane`]: computes (agent, vRouter, pods, haproxy), gateway, internet host.
+//! - [`routing`]: routes and best-path selection.
 
+pub mod control;
 pub mod dataplane;
 pub mod diag;
 pub mod k8s;
+pub mod routing;
 pub mod scenario;
+pub mod sim;
+pub mod topology;
+pub mod trace;
+pub mod wire;
+pub mod world;

@@ -1,3 +1,4 @@
-//! Kubernetes: typed objects and the manifest parser.
+//! Kubernetes: typed objects, what the apiserver stores, and the manifest parser.
 
 pub mod objects;
+pub mod store;

@@ -1,0 +1,90 @@
+//! Contrail's configuration objects as contrail-kube-manager writes them: loadbalancers with
+//! their listeners, pools and members, virtual-machine interfaces, instance and floating IPs.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use crate::scenario::model::ObjectKey;
+use crate::topology::NodeId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Provider {
+    /// A Service: svc-monitor's ECMP driver.
+    Native,
+    /// An Ingress: svc-monitor's haproxy driver.
+    Opencontrail,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Native => "native",
+            Provider::Opencontrail => "opencontrail",
+        }
+    }
+}
+
+/// A loadbalancer object with everything under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loadbalancer {
+    /// The Service or Ingress uid.
+    pub uuid: String,
+    /// `<namespace>__<name>`.
+    pub display_name: String,
+    pub provider: Provider,
+    pub owner: ObjectKey,
+    /// The clusterIP (Service) or the instance IP of the VMI (Ingress).
+    pub vip: Ipv4Addr,
+    /// The public floating IP, when one was allocated.
+    pub fip: Option<Ipv4Addr>,
+    /// `<domain>:<project>:<network>:<pool>` of the pool the FIP came from.
+    pub fip_pool: Option<String>,
+    /// The virtual-machine interface holding the VIP (Ingress only).
+    pub vmi: Option<String>,
+    pub listeners: Vec<Listener>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    pub uuid: String,
+    /// `HTTP` for an Ingress, `TCP` for a Service.
+    pub protocol: &'static str,
+    pub port: u16,
+    pub pool: Pool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pool {
+    pub uuid: String,
+    pub rule: PoolRule,
+    pub members: Vec<Member>,
+}
+
+/// The pool annotations kube-manager writes: `type=default` or `type=acl, host=…, path=…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PoolRule {
+    Default,
+    Acl { host: Option<String>, path: Option<String> },
+    /// A Service's pool: every member of the listener's port.
+    Service,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub uuid: String,
+    pub address: Ipv4Addr,
+    pub port: u16,
+    /// For a Service member: the backend pod's interface.
+    pub target: Option<PodInterface>,
+    /// For an Ingress member: the Service it points at.
+    pub service: Option<ObjectKey>,
+}
+
+/// A pod's virtual-machine interface and where it lives.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodInterface {
+    pub pod: ObjectKey,
+    pub vmi: Arc<str>,
+    pub ip: Ipv4Addr,
+    pub node: NodeId,
+}

@@ -1,0 +1,57 @@
+//! `cent-client`, a host on the internet: its /etc/hosts, its route to the floating-IP pools via
+//! the gateway, and curl.
+
+use std::net::Ipv4Addr;
+
+use super::endpoint::Client;
+use crate::scenario::model::HostsEntry;
+use crate::sim::rng;
+use crate::topology::{NodeId, Role, Topology};
+use crate::trace::{Component, Step, Tag};
+use crate::world::{Addr, Ctx, Msg};
+
+pub struct InternetHost {
+    pub id: NodeId,
+    pub address: Ipv4Addr,
+    gateway: NodeId,
+    /// /etc/hosts, in file order.
+    pub hosts: Vec<HostsEntry>,
+    client: Client,
+}
+
+impl InternetHost {
+    pub fn new(topology: &Topology, hosts: &[HostsEntry], seed: u64) -> InternetHost {
+        let id = topology.first(Role::InternetHost);
+        InternetHost {
+            id,
+            address: topology.node(id).address,
+            gateway: topology.first(Role::Gateway),
+            hosts: hosts.to_vec(),
+            client: Client::new(rng::stream(seed, "cent-client/curl")),
+        }
+    }
+
+    /// The address /etc/hosts gives a name (the first matching line wins).
+    pub fn resolve(&self, name: &str) -> Option<Ipv4Addr> {
+        self.hosts.iter().find(|e| e.names.iter().any(|n| n.eq_ignore_ascii_case(name))).map(|e| e.address)
+    }
+
+    pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
+        let (id, gateway) = (self.id, self.gateway);
+        let delay = ctx.env.topology.delay(id, gateway);
+        let mut emit = |p, t, ctx: &mut Ctx| ctx.send(Addr::Gateway, delay, Msg::Packet(Box::new(p), t));
+        match msg {
+            Msg::CurlStart(job) => {
+                ctx.hop(Tag { request: job.request_id, conn: 0, packet: 0 }, id, Component::Host);
+                self.client.start(job, self.address, ctx, &mut emit);
+            }
+            Msg::Packet(packet, tag) => {
+                ctx.hop(tag, id, Component::Host);
+                if !self.client.receive(&packet, tag, ctx, &mut emit) {
+                    ctx.step(Step::Drop(crate::trace::DropReason::NoListener));
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! haproxy as a full proxy: it ends the client's connection on the VIP, picks a backend with the
+//! frontend's rules, and opens its own connection from the VIP to the backend server
+//! (the Service's clusterIP:servicePort), adding `X-Forwarded-For`.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::RngCore;
+
+use super::endpoint::{Emit, TaggedConn};
+use super::haproxy::rules::select_pool;
+use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use crate::trace::{Step, Tag};
+use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
+use crate::world::Ctx;
+use crate::world::msg::HaproxyInstance;
+
+/// One haproxy process on a compute.
+#[derive(Debug)]
+pub struct Haproxy {
+    pub instance: Arc<HaproxyInstance>,
+    pub pid: u32,
+    /// The interface holding the VIP.
+    pub iface: usize,
+    pub running: bool,
+    rng: ChaCha8Rng,
+    next_port: u16,
+    front: HashMap<FlowKey, TaggedConn>,
+    /// Backend connection → (its connection, the client connection it serves, the request).
+    back: HashMap<FlowKey, (TaggedConn, FlowKey, Arc<HttpRequest>)>,
+}
+
+impl Haproxy {
+    pub fn new(instance: Arc<HaproxyInstance>, pid: u32, iface: usize, rng: ChaCha8Rng) -> Haproxy {
+        Haproxy { instance, pid, iface, running: true, rng, next_port: 30000, front: HashMap::new(), back: HashMap::new() }
+    }
+
+    pub fn vip(&self) -> Ipv4Addr {
+        self.instance.vip
+    }
+
+    /// Handles a segment arriving on the VIP; false when nothing listens for it.
+    pub fn receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+        let key = packet.key.reversed();
+        if self.back.contains_key(&key) {
+            self.from_backend(packet, tag, ctx, emit);
+            return true;
+        }
+        let listening = self.instance.config.frontends.iter().any(|f| f.port == packet.key.dport);
+        if !listening {
+            return false;
+        }
+        if packet.flags.has(TcpFlags::SYN) {
+            let mut tc = TaggedConn::new(Conn::accept(packet, self.rng.next_u32()), tag);
+            tc.receive(packet, tag, ctx);
+            tc.send(SYN_ACK, Payload::Empty, ctx, emit);
+            self.front.insert(key, tc);
+            return true;
+        }
+        let Some(tc) = self.front.get_mut(&key) else { return true };
+        tc.receive(packet, tag, ctx);
+        if let Payload::Request(request) = &packet.payload {
+            let request = request.clone();
+            self.route(key, &request, tag, ctx, emit);
+        } else if packet.flags.has(TcpFlags::FIN)
+            && let Some(tc) = self.front.get_mut(&key)
+        {
+            tc.send(ACK, Payload::Empty, ctx, emit);
+        }
+        if self.front.get(&key).is_some_and(|tc| tc.conn.state == State::Closed) {
+            self.front.remove(&key);
+        }
+        true
+    }
+
+    /// Evaluates the frontend's rules and forwards the request, or answers 503.
+    fn route(&mut self, front: FlowKey, request: &Arc<HttpRequest>, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) {
+        let config = self.instance.config.clone();
+        let host = request.header("host");
+        let path = request.target.split('?').next().unwrap_or("");
+        let frontend = config.frontends.iter().find(|f| f.port == front.sport);
+        let pool = frontend.and_then(|f| select_pool(f, host, path));
+        let server = pool
+            .and_then(|p| config.backends.iter().find(|b| b.pool_uuid == p))
+            .and_then(|b| b.members.first())
+            .map(|m| (m.address, m.port));
+        ctx.step(Step::HttpRule { host: host.map(Arc::from), path: Arc::from(path), pool: pool.map(Arc::from), server });
+        let Some((address, port)) = server else {
+            if let Some(tc) = self.front.get_mut(&front) {
+                tc.send(FIN_PSH_ACK, Payload::Response(Arc::new(unavailable())), ctx, emit);
+            }
+            return;
+        };
+        self.next_port = if self.next_port >= 39999 { 30000 } else { self.next_port + 1 };
+        let conn = Conn::connect((self.instance.vip, self.next_port), (address, port), self.rng.next_u32());
+        ctx.step(Step::ProxyConnect { from: front, to: conn.key, backend_conn: 1 });
+        let mut tc = TaggedConn::new(conn, Tag { request: tag.request, conn: tag.conn + 1, packet: 0 });
+        tc.send(SYN, Payload::Empty, ctx, emit);
+        let mut forwarded = (**request).clone();
+        forwarded.headers.push(("X-Forwarded-For".into(), front.dst.to_string()));
+        self.back.insert(tc.conn.key, (tc, front, Arc::new(forwarded)));
+    }
+
+    fn from_backend(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) {
+        let key = packet.key.reversed();
+        let Some((tc, front, request)) = self.back.get_mut(&key) else { return };
+        let was = tc.conn.state;
+        tc.receive(packet, tag, ctx);
+        if was == State::SynSent && packet.flags.has(TcpFlags::SYN) {
+            tc.send(ACK, Payload::Empty, ctx, emit);
+            tc.send(PSH_ACK, Payload::Request(request.clone()), ctx, emit);
+        }
+        if packet.flags.has(TcpFlags::FIN) {
+            tc.send(FIN_ACK, Payload::Empty, ctx, emit);
+        }
+        let front = *front;
+        if let Payload::Response(response) = &packet.payload
+            && let Some(ftc) = self.front.get_mut(&front)
+        {
+            ftc.send(FIN_PSH_ACK, Payload::Response(response.clone()), ctx, emit);
+        }
+        if self.back.get(&key).is_some_and(|(tc, _, _)| tc.conn.state == State::Closed) {
+            self.back.remove(&key);
+        }
+    }
+}
+
+/// haproxy's answer when no backend matches.
+pub fn unavailable() -> HttpResponse {
+    HttpResponse {
+        version: "HTTP/1.0",
+        status: 503,
+        reason: "Service Unavailable",
+        headers: vec![
+            ("Cache-Control".into(), "no-cache".into()),
+            ("Connection".into(), "close".into()),
+            ("Content-Type".into(), "text/html".into()),
+        ],
+        body: "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n".into(),
+    }
+}
