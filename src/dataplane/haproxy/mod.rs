@@ -2,3 +2,5 @@
 //! Contrail's exact haproxy.conf format, and the L7 rule evaluation the proxy performs.
 
 pub mod config;
+pub mod render;
+pub mod rules;
