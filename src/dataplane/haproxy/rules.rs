@@ -8,7 +8,8 @@
 //!   value are dropped) and matches if one equals `<h>` ASCII-case-insensitively. The port is part
 //!   of the value, so `www.juniper.net:80` does not match `www.juniper.net`. Without a Host header
 //!   the ACL is false. (haproxy answers 400 to a request with two different `Host` headers, so a
-//!   routed request has at most one distinct value.)
+//!   routed request has at most one distinct value; an HTTP/1.1 request without Host is routed,
+//!   not rejected.)
 //! - `use_backend <pool> if <conditions>`: all named ACLs must hold. A pool with neither host nor
 //!   path renders `use_backend <pool> if  ` (an empty condition), which haproxy never takes.
 //! - `use_backend` lines are tried in file order and the first match wins; otherwise the LAST

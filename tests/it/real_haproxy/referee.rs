@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use contrail_sim::dataplane::haproxy::config::LbConfig;
 use contrail_sim::dataplane::haproxy::render::render;
-use contrail_sim::dataplane::haproxy::rules::HTTP_503_BODY;
+use contrail_sim::dataplane::haproxy::rules::{HTTP_503_BODY, HTTP_503_RESPONSE};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -68,6 +68,9 @@ fn expected_answer(pool: Option<&str>) -> Answer {
     pool.map_or(Answer::Unavailable, |p| Answer::Backend(p.to_owned()))
 }
 
+/// The configs exactly as rendered. `haproxy -c` needs nothing on disk (not the log socket, the
+/// stats socket folder nor the VIP), but the `haproxy` user and group must exist: the Debian
+/// package creates them.
 #[test]
 fn book_configs_pass_haproxy_check() {
     let Some(bin) = bin() else { return };
@@ -115,6 +118,11 @@ fn haproxy_503_page_is_the_documented_one() {
             status.starts_with("HTTP/1.") && status.ends_with(" 503 Service Unavailable"),
             "{status}"
         );
+    }
+    // The same page in haproxy 1.x framing, as Debian ships it for `errorfile 503` (the file
+    // carries one more newline at its end than the built-in page).
+    if let Ok(file) = std::fs::read_to_string("/etc/haproxy/errors/503.http") {
+        assert_eq!(file.strip_suffix('\n'), Some(HTTP_503_RESPONSE));
     }
 }
 
