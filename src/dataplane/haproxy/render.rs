@@ -1,22 +1,144 @@
-//! Placeholder renderer, replaced by the full Contrail-format renderer.
+//! haproxy.conf text, byte for byte as svc-monitor's haproxy driver (`haproxy_config.py`,
+//! `get_config_v2`) writes it for an Ingress loadbalancer.
+//!
+//! Layout: `global` and `defaults` sections, then every frontend, then every backend. A section's
+//! first line is at column 0 and each of its other lines starts with one tab. In a frontend each
+//! pool's lines are followed by a tab-only line and an empty line (Contrail appends a `"\n"` item to
+//! the list it joins with `"\n\t"`). Frontends follow each other without an extra blank line, as in
+//! Contrail; each backend ends with an empty line.
 
-use super::config::{LbConfig, PoolRule};
-use std::fmt::Write;
+use std::fmt::Write as _;
 
+use super::config::{Backend, Frontend, FrontendPool, LbConfig, PoolRule};
+
+/// The folder holding `haproxy.conf`, `haproxy.pid` and `haproxy.sock` of each loadbalancer.
+pub const LB_DIR: &str = "/var/lib/contrail/loadbalancer/haproxy";
+
+/// The syslog socket haproxy logs to (Contrail 5.x, the book's era).
+pub const LOG_SOCKET: &str = "/var/log/contrail/lbaas/haproxy.log.sock";
+
+/// Contrail's default `ssl-default-bind-ciphers` value.
+pub const SSL_CIPHERS: &str = "ECDH+AESGCM:DH+AESGCM:ECDH+AES256:DH+AES256:\
+ECDH+AES128:DH+AES:ECDH+3DES:DH+3DES:RSA+AESGCM:RSA+AES:RSA+3DES:!aNULL:!MD5:!DSS";
+
+/// `global` maxconn.
+pub const MAXCONN: u32 = 65000;
+
+/// The stats socket of a loadbalancer: `<LB_DIR>/<lb-uuid>/haproxy.sock`.
+pub fn stats_socket_path(lb_uuid: &str) -> String {
+    format!("{LB_DIR}/{lb_uuid}/haproxy.sock")
+}
+
+/// The path the vRouter agent writes the config to: `<LB_DIR>/<lb-uuid>/haproxy.conf`.
+pub fn config_path(lb_uuid: &str) -> String {
+    format!("{LB_DIR}/{lb_uuid}/haproxy.conf")
+}
+
+/// Renders `cfg` as Contrail's haproxy.conf.
+///
+/// Backends are emitted in the order their pools appear in the frontends (Contrail renders a
+/// backend right after adding its pool to a frontend); a pool without an entry in
+/// `cfg.backends` gets a backend section without servers. Backends no frontend refers to are not
+/// rendered. A frontend is expected to hold at least one pool (kube-manager always attaches one);
+/// an empty one that is not the last is terminated by a newline, where Contrail would glue the
+/// next frontend onto its last line.
 pub fn render(cfg: &LbConfig) -> String {
-    let mut s = String::new();
-    for f in &cfg.frontends {
-        let _ = writeln!(s, "frontend {}\n\tbind {}:{} ", f.listener_uuid, cfg.vip, f.port);
-        for p in &f.pools {
-            match &p.rule {
-                PoolRule::Default => {
-                    let _ = writeln!(s, "\tdefault_backend {}", p.pool_uuid);
-                }
-                PoolRule::Acl { host, path } => {
-                    let _ = writeln!(s, "\tacl {} {:?} {:?}", p.pool_uuid, host, path);
-                }
+    let pools: usize = cfg.frontends.iter().map(|f| f.pools.len()).sum();
+    let mut out = String::with_capacity(1024 + 512 * pools);
+    write_global(&mut out, &cfg.lb_uuid);
+    out.push_str("\n\n");
+    write_defaults(&mut out);
+    out.push_str("\n\n");
+    for (i, fe) in cfg.frontends.iter().enumerate() {
+        write_frontend(&mut out, cfg, fe, i + 1 == cfg.frontends.len());
+    }
+    out.push('\n');
+    for fe in &cfg.frontends {
+        for pool in &fe.pools {
+            let backend = cfg.backends.iter().find(|b| b.pool_uuid == pool.pool_uuid);
+            write_backend(&mut out, &pool.pool_uuid, backend);
+        }
+    }
+    out
+}
+
+// `write!` into a `String` cannot fail; the results below are ignored for that reason.
+
+fn write_global(out: &mut String, lb_uuid: &str) {
+    out.push_str("global\n\tdaemon\n\tuser haproxy\n\tgroup haproxy\n");
+    let _ = write!(
+        out,
+        "\tlog {LOG_SOCKET} local0\n\tlog {LOG_SOCKET} local1 notice\n\
+         \ttune.ssl.default-dh-param 2048\n\tssl-default-bind-ciphers {SSL_CIPHERS}\n\
+         \tulimit-n 200000\n\tmaxconn {MAXCONN}\n\
+         \tstats socket {LB_DIR}/{lb_uuid}/haproxy.sock mode 0666 level user"
+    );
+}
+
+fn write_defaults(out: &mut String) {
+    out.push_str(
+        "defaults\n\tlog global\n\tretries 3\n\toption redispatch\n\
+         \ttimeout connect 5000\n\ttimeout client 300000\n\ttimeout server 300000",
+    );
+}
+
+fn write_frontend(out: &mut String, cfg: &LbConfig, fe: &Frontend, last: bool) {
+    // The empty string after the port is the (absent) TLS part of Contrail's `bind` line.
+    let _ = write!(
+        out,
+        "frontend {}\n\toption tcplog\n\tbind {}:{} \n\tmode http\n\toption forwardfor",
+        fe.listener_uuid, cfg.vip, fe.port
+    );
+    for pool in &fe.pools {
+        write_pool_rule(out, pool);
+        // Contrail's `"\n"` list item, joined with `"\n\t"`.
+        out.push_str("\n\t\n");
+    }
+    if fe.pools.is_empty() && !last {
+        out.push('\n');
+    }
+}
+
+fn write_pool_rule(out: &mut String, pool: &FrontendPool) {
+    let id = &pool.pool_uuid;
+    match &pool.rule {
+        PoolRule::Default => {
+            let _ = write!(out, "\n\tdefault_backend {id}");
+        }
+        PoolRule::Acl { host, path } => {
+            if let Some(host) = host {
+                let _ = write!(out, "\n\tacl {id}_host hdr(host) -i {host}");
+            }
+            if let Some(path) = path {
+                let _ = write!(out, "\n\tacl {id}_path path {path}");
+            }
+            // Contrail joins the two condition names with one space, each possibly empty.
+            let _ = write!(out, "\n\tuse_backend {id} if ");
+            if host.is_some() {
+                let _ = write!(out, "{id}_host");
+            }
+            out.push(' ');
+            if path.is_some() {
+                let _ = write!(out, "{id}_path");
             }
         }
     }
-    s
 }
+
+fn write_backend(out: &mut String, pool_uuid: &str, backend: Option<&Backend>) {
+    let _ = write!(
+        out,
+        "backend {pool_uuid}\n\tmode http\n\tbalance roundrobin\n\toption forwardfor"
+    );
+    for m in backend.map_or(&[][..], |b| &b.members[..]) {
+        let _ = write!(
+            out,
+            "\n\tserver {} {}:{} weight {}",
+            m.member_uuid, m.address, m.port, m.weight
+        );
+    }
+    out.push_str("\n\n");
+}
+
+#[cfg(test)]
+mod tests;

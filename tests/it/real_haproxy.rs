@@ -1,0 +1,14 @@
+//! The haproxy.conf renderer and the L7 rules, checked against golden files, an independent
+//! reference model and the real haproxy binary (the referee).
+//!
+//! The referee needs `haproxy` on `PATH` (or `$HAPROXY`): see `.ci/haproxy-deps.sh`. Without it
+//! these tests fail, unless `CONTRAIL_SIM_SKIP_HAPROXY=1` is set outside CI.
+
+mod arb;
+mod book;
+mod derive;
+mod echo;
+mod golden;
+mod model;
+mod process;
+mod referee;

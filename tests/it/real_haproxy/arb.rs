@@ -1,0 +1,167 @@
+//! proptest strategies: ingress-like loadbalancer configs and HTTP requests drawn from small
+//! alphabets so that rules and requests collide often.
+
+use std::net::Ipv4Addr;
+
+use contrail_sim::dataplane::haproxy::config::{
+    Backend, Frontend, FrontendPool, LbConfig, Member, PoolRule,
+};
+use contrail_sim::dataplane::haproxy::rules::{select_pool, split_target};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+const HOSTS: &[&str] = &["www.juniper.net", "www.cisco.com", "a.io"];
+const RULE_PATHS: &[&str] = &["/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev"];
+const REQUEST_PATHS: &[&str] = &[
+    "/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev", "/qa/", "//", "/other",
+];
+const QUERIES: &[&str] = &["", "", "?", "?x=1", "?p=/dev"];
+
+/// One HTTP request line plus an optional Host header.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub http11: bool,
+    pub target: String,
+    pub host: Option<String>,
+}
+
+impl Request {
+    /// The bytes sent: `GET`, the optional Host header, `Connection: close`.
+    pub fn raw(&self) -> String {
+        let version = if self.http11 { "1.1" } else { "1.0" };
+        let host = self
+            .host
+            .as_deref()
+            .map(|h| format!("Host: {h}\r\n"))
+            .unwrap_or_default();
+        format!(
+            "GET {} HTTP/{version}\r\n{host}User-Agent: contrail-sim-test\r\nConnection: close\r\n\r\n",
+            self.target
+        )
+    }
+
+    /// What [`select_pool`] decides for this request on `frontend`.
+    pub fn expected<'a>(&self, frontend: &'a Frontend) -> Option<&'a str> {
+        select_pool(frontend, self.host.as_deref(), split_target(&self.target).0)
+    }
+}
+
+/// A host name with random ASCII case changes (lower case half of the time).
+fn host() -> impl Strategy<Value = String> {
+    (select(HOSTS), any::<bool>(), any::<u32>()).prop_map(|(h, keep, mask)| {
+        if keep {
+            return h.to_owned();
+        }
+        h.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if mask >> (i % 32) & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect()
+    })
+}
+
+fn rule() -> BoxedStrategy<PoolRule> {
+    prop_oneof![
+        1 => Just(PoolRule::Default),
+        5 => (
+            proptest::option::weighted(0.7, host()),
+            proptest::option::weighted(0.8, select(RULE_PATHS).prop_map(str::to_owned)),
+        )
+            .prop_map(|(host, path)| PoolRule::Acl { host, path }),
+    ]
+    .boxed()
+}
+
+/// A loadbalancer with one or two frontends (ports 80, 8080) of 1 to 5 pools each.
+pub fn lb_config() -> impl Strategy<Value = LbConfig> {
+    let frontend = proptest::collection::vec(rule(), 1..=5);
+    prop_oneof![
+        4 => proptest::collection::vec(frontend.clone(), 1..=1),
+        1 => proptest::collection::vec(frontend, 2..=2),
+    ]
+    .prop_map(build)
+}
+
+fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
+    let mut n = 0u32;
+    let mut backends = Vec::new();
+    let frontends = frontends
+        .into_iter()
+        .enumerate()
+        .map(|(f, rules)| Frontend {
+            listener_uuid: format!("1157e2e0-0000-4000-8000-{f:012}"),
+            port: if f == 0 { 80 } else { 8080 },
+            pools: rules
+                .into_iter()
+                .map(|rule| {
+                    n += 1;
+                    let pool_uuid = format!("9001a0a0-0000-4000-8000-{n:012}");
+                    backends.push(Backend {
+                        pool_uuid: pool_uuid.clone(),
+                        members: vec![Member {
+                            member_uuid: format!("3e3be700-0000-4000-8000-{n:012}"),
+                            address: Ipv4Addr::new(10, 103, 0, n as u8),
+                            port: 8888,
+                            weight: 1,
+                        }],
+                    });
+                    FrontendPool { pool_uuid, rule }
+                })
+                .collect(),
+        })
+        .collect();
+    LbConfig {
+        lb_uuid: "a11ce000-0000-4000-8000-000000000001".into(),
+        vip: Ipv4Addr::new(10, 47, 255, 249),
+        frontends,
+        backends,
+    }
+}
+
+/// A Host header value: a rule-like host (case variants), with a port, an IP address, absent;
+/// with `lists`, also comma-separated and quoted lists.
+fn host_header(lists: bool) -> BoxedStrategy<Option<String>> {
+    let plain = prop_oneof![
+        4 => host().prop_map(Some),
+        1 => host().prop_map(|h| Some(format!("{h}:80"))),
+        1 => host().prop_map(|h| Some(format!("{h}."))),
+        1 => Just(Some("10.47.255.249".to_owned())),
+        2 => Just(None),
+    ];
+    if !lists {
+        return plain.boxed();
+    }
+    prop_oneof![
+        9 => plain,
+        1 => host().prop_map(|h| Some(format!("x.org, {h}"))),
+        1 => host().prop_map(|h| Some(format!("\"x.org,{h}\""))),
+    ]
+    .boxed()
+}
+
+/// A request for the frontend picked by `index % frontends`.
+pub fn request(lists: bool) -> impl Strategy<Value = (usize, Request)> {
+    (
+        any::<usize>(),
+        any::<bool>(),
+        select(REQUEST_PATHS),
+        select(QUERIES),
+        host_header(lists),
+    )
+        .prop_map(|(index, http11, path, query, host)| {
+            let target = format!("{path}{query}");
+            (
+                index,
+                Request {
+                    http11,
+                    target,
+                    host,
+                },
+            )
+        })
+}

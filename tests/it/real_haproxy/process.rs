@@ -1,0 +1,140 @@
+//! Running the real haproxy: locating the binary (a missing one fails the test unless
+//! `CONTRAIL_SIM_SKIP_HAPROXY=1` outside CI), `haproxy -c`, and a foreground instance that is
+//! killed when its guard drops.
+
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// The haproxy binary (`$HAPROXY`, else `haproxy` on `PATH`), or `None` when it is missing and
+/// skipping is allowed. Panics when it is missing in CI (`CI` set) or without
+/// `CONTRAIL_SIM_SKIP_HAPROXY=1`.
+pub fn haproxy() -> Option<PathBuf> {
+    let bin = std::env::var_os("HAPROXY").map_or_else(|| PathBuf::from("haproxy"), PathBuf::from);
+    match Command::new(&bin).arg("-v").output() {
+        Ok(out) if out.status.success() => return Some(bin),
+        Ok(out) => panic!("`{} -v` failed: {out:?}", bin.display()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => panic!("cannot run `{}`: {e}", bin.display()),
+    }
+    let in_ci = std::env::var_os("CI").is_some();
+    let skip = std::env::var_os("CONTRAIL_SIM_SKIP_HAPROXY").is_some_and(|v| v == "1");
+    if in_ci || !skip {
+        panic!(
+            "haproxy not found (CI={in_ci}): install it with .ci/haproxy-deps.sh{}",
+            if in_ci {
+                ""
+            } else {
+                ", or set CONTRAIL_SIM_SKIP_HAPROXY=1 to skip"
+            }
+        );
+    }
+    eprintln!("haproxy not found: skipped (CONTRAIL_SIM_SKIP_HAPROXY=1)");
+    None
+}
+
+/// A fresh folder under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "contrail-sim-haproxy-{}-{n}-{tag}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `haproxy -c -f <file>` on `text`; `Err` holds haproxy's output.
+pub fn check_config(bin: &Path, text: &str) -> Result<(), String> {
+    let dir = TempDir::new("check");
+    let file = dir.path().join("haproxy.conf");
+    std::fs::write(&file, text).expect("write config");
+    let out = Command::new(bin)
+        .arg("-c")
+        .arg("-f")
+        .arg(&file)
+        .output()
+        .expect("run haproxy -c");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// haproxy running in the foreground (`-db`); killed and reaped on drop.
+pub struct Running {
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Running {
+    /// Writes `text` to `<dir>/haproxy.conf`, starts haproxy and waits until `probe` accepts.
+    pub fn start(bin: &Path, text: &str, dir: TempDir, probe: SocketAddr) -> Running {
+        let file = dir.path().join("haproxy.conf");
+        std::fs::write(&file, text).expect("write config");
+        let child = Command::new(bin)
+            .arg("-db")
+            .arg("-f")
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn haproxy");
+        let mut run = Running { child, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if TcpStream::connect_timeout(&probe, Duration::from_millis(200)).is_ok() {
+                return run;
+            }
+            if let Ok(Some(status)) = run.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = run.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                panic!("haproxy exited ({status}) before listening on {probe}:\n{err}\n{text}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "haproxy not listening on {probe}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
