@@ -16,6 +16,7 @@ pub mod control;
 pub mod dataplane;
 pub mod diag;
 pub mod k8s;
+pub mod report;
 pub mod routing;
 pub mod scenario;
 pub mod sim;

@@ -3,12 +3,20 @@
 
 use std::net::Ipv4Addr;
 
+use serde::Serialize;
+
 pub use crate::scenario::model::Prefix;
 use crate::topology::NodeId;
 
 impl Prefix {
     pub fn host(address: Ipv4Addr) -> Prefix {
         Prefix { address, len: 32 }
+    }
+}
+
+impl Serialize for Prefix {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -19,7 +27,8 @@ impl std::fmt::Display for Prefix {
 }
 
 /// The virtual networks whose routing instances (VRFs) the simulation keeps apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
 pub enum Vrf {
     /// Pod interfaces and ingress VIPs.
     PodNetwork,
@@ -52,7 +61,7 @@ impl Vrf {
 }
 
 /// One path to a prefix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RouteAttrs {
     /// The compute that advertised it: the protocol next hop.
     pub origin: NodeId,

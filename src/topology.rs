@@ -8,7 +8,7 @@ use petgraph::graphmap::UnGraphMap;
 use crate::sim::time::MICROSECOND;
 
 /// A node of the testbed, by index into [`Topology::nodes`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(serde::Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u8);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,8 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use serde::{Serialize, Serializer};
+
 pub const PROTO_TCP: u8 = 6;
 
 /// TCP flags as on the wire.
@@ -26,6 +28,12 @@ impl TcpFlags {
     }
 }
 
+impl Serialize for TcpFlags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for TcpFlags {
     /// tcpdump style: `S`, `S.`, `.`, `P.`, `FP.`, `F.`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -39,7 +47,7 @@ impl fmt::Display for TcpFlags {
 }
 
 /// The five fields that identify a flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowKey {
     pub src: Ipv4Addr,
     pub dst: Ipv4Addr,
@@ -124,7 +132,8 @@ impl Payload {
 
 /// The tunnel around a packet between vRouters (MPLSoUDP) or between the gateway and a vRouter
 /// (MPLSoGRE).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
 pub enum Tunnel {
     MplsOverUdp { source_port: u16 },
     MplsOverGre,

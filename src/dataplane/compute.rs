@@ -124,11 +124,6 @@ impl Compute {
         }
     }
 
-    /// Sends a packet from a local endpoint into the vRouter.
-    fn to_vrouter(&self, ctx: &mut Ctx, packet: Packet, tag: Tag) {
-        ctx.send(Addr::Compute(self.id, Part::VRouter), ctx.env.delays.tap, Msg::Packet(Box::new(packet), tag));
-    }
-
     fn pod_curl(&mut self, slot: u16, job: Arc<crate::world::msg::CurlJob>, ctx: &mut Ctx) {
         let (id, node) = (self.id, self.id);
         let Some(pod) = self.pods.get_mut(usize::from(slot)) else { return };
@@ -157,11 +152,7 @@ impl Compute {
         }
         match &mut pod.web {
             Some((web, page)) if packet.key.dport == 80 => {
-                if web.receive(packet, tag, || (**page).clone(), ctx, &mut emit)
-                    && let Some(o) = ctx.trace.outcomes.last_mut().filter(|o| o.request == tag.request && o.served_by.is_none())
-                {
-                    let _ = o;
-                }
+                web.receive(packet, tag, || (**page).clone(), ctx, &mut emit);
             }
             _ => ctx.step(Step::Drop(DropReason::NoListener)),
         }
@@ -205,6 +196,7 @@ impl Compute {
                 self.apply_service_fips();
             }
             Msg::HaproxyRun(instance) => self.run_haproxy(instance, ctx),
+            Msg::NodeUp(_) => {}
             Msg::HaproxyStop { lb_uuid } => {
                 for h in self.haproxies.iter_mut().filter(|h| h.running && h.instance.lb_uuid == lb_uuid) {
                     h.running = false;
@@ -365,12 +357,6 @@ impl Compute {
         self.routes.clear();
         self.fib.clear();
         self.advertised.clear();
-    }
-
-    /// The node is back: its agent re-advertises what it still holds.
-    pub fn recover(&mut self, ctx: &mut Ctx) {
-        self.up = true;
-        self.readvertise(ctx);
     }
 
     /// The files this node holds: haproxy.conf and haproxy.pid of each running haproxy.

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::endpoint::{Emit, TaggedConn};
-use super::haproxy::rules::select_pool;
+use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
 use crate::trace::{Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
@@ -79,7 +79,7 @@ impl Haproxy {
     fn route(&mut self, front: FlowKey, request: &Arc<HttpRequest>, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) {
         let config = self.instance.config.clone();
         let host = request.header("host");
-        let path = request.target.split('?').next().unwrap_or("");
+        let (path, _) = split_target(&request.target);
         let frontend = config.frontends.iter().find(|f| f.port == front.sport);
         let pool = frontend.and_then(|f| select_pool(f, host, path));
         let server = pool
@@ -138,6 +138,6 @@ pub fn unavailable() -> HttpResponse {
             ("Connection".into(), "close".into()),
             ("Content-Type".into(), "text/html".into()),
         ],
-        body: "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n".into(),
+        body: HTTP_503_BODY.into(),
     }
 }

@@ -2,6 +2,8 @@
 //! into text or JSON afterwards.
 
 use std::net::Ipv4Addr;
+
+use serde::Serialize;
 use std::sync::Arc;
 
 use crate::routing::{Prefix, Vrf};
@@ -10,7 +12,8 @@ use crate::topology::NodeId;
 use crate::wire::{FlowKey, HttpResponse, TcpFlags, Tunnel};
 
 /// Which request, which of its TCP connections, which packet of that connection.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
 pub struct Tag {
     pub request: u32,
     /// 0: the client's connection; 1: haproxy's connection to the backend service.
@@ -19,7 +22,8 @@ pub struct Tag {
 }
 
 /// The component a hop visited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
 pub enum Component {
     VRouter,
     Haproxy(u16),
@@ -29,7 +33,8 @@ pub enum Component {
 }
 
 /// The vRouter's flow actions, as `flow -l` prints them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
 pub enum FlowAction {
     Forward,
     Drop,
@@ -68,7 +73,8 @@ impl FlowAction {
 }
 
 /// Where a route lookup sent the packet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
 pub enum NextHop {
     /// A local interface: a pod or haproxy on this node.
     Interface(Component),
@@ -81,7 +87,8 @@ pub enum NextHop {
 }
 
 /// Why a packet went no further.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
 pub enum DropReason {
     NoRoute,
     NoListener,
@@ -101,7 +108,8 @@ impl DropReason {
 }
 
 /// One thing a component did with a packet.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
     Send { key: FlowKey, flags: TcpFlags, seq: u32, ack: u32, len: u32 },
     Receive { key: FlowKey, flags: TcpFlags, seq: u32, ack: u32, len: u32 },

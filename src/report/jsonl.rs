@@ -1,0 +1,73 @@
+//! The run as JSON Lines for programs: one record per step result, request, hop and control-plane
+//! event. Field names are stable and documented in the README.
+
+use serde_json::{Value, json};
+
+use super::names::component_name;
+use super::text::{endpoint, step_title};
+use super::timeline::{actor_name, describe};
+use crate::scenario::model::Scenario;
+use crate::scenario::run::{CurlResult, Output, Run};
+use crate::world::World;
+
+pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
+    let mut lines: Vec<Value> = vec![json!({"type": "run", "scenario": scenario.name, "seed": seed})];
+    let world = &run.world;
+    let mut next_note = 0;
+    for step in &run.steps {
+        while let Some(n) = world.timeline.get(next_note).filter(|n| n.at <= step.at) {
+            lines.push(json!({
+                "type": "event", "at_ns": n.at.0, "event": n.event.0, "cause": n.cause.map(|c| c.0),
+                "component": actor_name(world, n.actor), "what": describe(world, &n.what),
+            }));
+            next_note += 1;
+        }
+        let mut record = json!({
+            "type": "step", "index": step.index, "file": &*step.origin.file, "line": step.origin.line,
+            "at_ns": step.at.0, "title": step_title(scenario, step),
+        });
+        match &step.output {
+            Output::Shown { text, .. } => record["text"] = json!(text),
+            Output::Waited { until } => record["until_ns"] = json!(until.0),
+            Output::Fault { node, up } => record["fault"] = json!({"node": node, "up": up}),
+            _ => {}
+        }
+        lines.push(record);
+        if let Output::Curl(results) | Output::Compare(results) = &step.output {
+            for r in results {
+                lines.push(request(r, step.index));
+                hops(world, r.request_id, &mut lines);
+            }
+        }
+        for f in &step.failures {
+            lines.push(json!({"type": "failure", "step": step.index, "line": step.origin.line, "what": f.what, "expected": f.expected, "actual": f.actual, "seed": seed}));
+        }
+    }
+    let failures: usize = run.steps.iter().map(|s| s.failures.len()).sum();
+    lines.push(json!({"type": "summary", "steps": run.steps.len(), "failures": failures, "events": world.events_handled, "end_ns": world.now().0}));
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(&l.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn request(r: &CurlResult, step: usize) -> Value {
+    json!({
+        "type": "request", "step": step, "request": r.request_id, "from": endpoint(&r.from), "curl": r.request.raw,
+        "destination": r.destination.to_string(), "port": r.port, "host_header": r.host_header,
+        "status": r.response.as_ref().map(|x| x.status), "served_by": r.served_by.as_ref().map(|p| format!("pod/{}", p.name)),
+        "disposition": r.disposition, "started_ns": r.started.0, "finished_ns": r.finished.0,
+    })
+}
+
+fn hops(world: &World, request: u32, lines: &mut Vec<Value>) {
+    for hop in world.trace.hops_of(request) {
+        lines.push(json!({
+            "type": "hop", "request": request, "conn": hop.tag.conn, "packet": hop.tag.packet, "at_ns": hop.at.0,
+            "event": hop.event.0, "cause": hop.cause.map(|c| c.0), "node": world.env.topology.name(hop.node),
+            "component": component_name(world, hop), "steps": world.trace.steps_of(hop),
+        }));
+    }
+}

@@ -1,0 +1,10 @@
+//! Renderers: they read recorded results and the world's final state, never change them.
+
+pub mod compare;
+pub mod jsonl;
+pub mod names;
+pub mod show;
+pub mod table;
+pub mod text;
+pub mod timeline;
+pub mod trace;
