@@ -179,12 +179,20 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
 fn render_one(d: &Diagnostic, sources: &SourceMap, out: &mut String) {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-    out.push_str(&d.to_string().lines().next().unwrap_or_default().replace('\r', ""));
+    out.push_str(
+        &d.to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .replace('\r', ""),
+    );
     out.push('\n');
     let gutter;
     let snippet = d.origin.as_ref().and_then(|o| {
         let text = sources.get(&o.file)?;
-        let line = text.split('\n').nth(usize::try_from(o.line).ok()?.checked_sub(1)?)?;
+        let line = text
+            .split('\n')
+            .nth(usize::try_from(o.line).ok()?.checked_sub(1)?)?;
         Some((o, line.strip_suffix('\r').unwrap_or(line)))
     });
     match snippet {
@@ -233,7 +241,10 @@ fn caret_span(line: &str, column: u32) -> std::ops::Range<usize> {
             .find(|&(i, c)| {
                 c.is_whitespace()
                     || ",]}#".contains(c)
-                    || (c == ':' && rest.get(i + 1..).is_none_or(|r| r.is_empty() || r.starts_with(' ')))
+                    || (c == ':'
+                        && rest
+                            .get(i + 1..)
+                            .is_none_or(|r| r.is_empty() || r.starts_with(' ')))
             })
             .map(|(i, _)| i)
             .unwrap_or(rest.len()),

@@ -6,7 +6,7 @@
 
 pub mod dataplane;
 pub mod diag;
-pub mod topology_names;
-pub mod yaml;
 pub mod k8s;
 pub mod scenario;
+pub mod topology_names;
+pub mod yaml;

@@ -259,10 +259,8 @@ impl Node {
             Some(self.origin.clone()),
             format!("{what} must be {expected}, found {}", self.value.describe()),
         );
-        let quoted_hint = matches!(
-            self.value,
-            Value::Int(_) | Value::Float(_) | Value::Bool(_)
-        ) && expected.contains("string");
+        let quoted_hint = matches!(self.value, Value::Int(_) | Value::Float(_) | Value::Bool(_))
+            && expected.contains("string");
         if quoted_hint {
             d = d.with_hint("put the value in quotes to make it a string, e.g. \"true\" or \"80\"");
         }
@@ -304,7 +302,13 @@ impl Node {
     }
 
     /// An integer in `min..=max`.
-    pub fn as_int(&self, what: &str, min: i128, max: i128, diags: &mut Diagnostics) -> Option<i128> {
+    pub fn as_int(
+        &self,
+        what: &str,
+        min: i128,
+        max: i128,
+        diags: &mut Diagnostics,
+    ) -> Option<i128> {
         match self.value {
             Value::Int(i) if (min..=max).contains(&i) => Some(i),
             Value::Int(i) => {
@@ -552,9 +556,13 @@ mod tests {
     fn parses_positions() {
         let docs = parse_documents("a: 1\nb:\n  - x\n---\nc: true\n", "f.yaml").unwrap();
         assert_eq!(docs.len(), 2);
-        let Value::Map(m) = &docs[0].value else { panic!() };
+        let Value::Map(m) = &docs[0].value else {
+            panic!()
+        };
         assert_eq!(m[1].0.origin.line, 2);
-        let Value::Seq(s) = &m[1].1.value else { panic!() };
+        let Value::Seq(s) = &m[1].1.value else {
+            panic!()
+        };
         assert_eq!((s[0].origin.line, s[0].origin.column), (3, 5));
         assert_eq!(s[0].value, Value::Str("x".into()));
     }
@@ -572,7 +580,10 @@ mod tests {
         let e = parse_documents("a: [1, 2\nb: 3\n", "f.yaml").unwrap_err();
         assert!(e.origin.is_some());
         let e = parse_documents("a: 1\na: 2\n", "f.yaml").unwrap_err();
-        assert_eq!(e.message, "invalid YAML: duplicate mapping key `a` is not allowed here");
+        assert_eq!(
+            e.message,
+            "invalid YAML: duplicate mapping key `a` is not allowed here"
+        );
         assert_eq!(e.origin.unwrap().line, 2);
     }
 
@@ -590,7 +601,10 @@ mod tests {
 
     #[test]
     fn closest_is_conservative() {
-        assert_eq!(closest("replicsa", &["replicas", "selector"]), Some("replicas"));
+        assert_eq!(
+            closest("replicsa", &["replicas", "selector"]),
+            Some("replicas")
+        );
         assert_eq!(closest("zzz", &["replicas"]), None);
     }
 }
