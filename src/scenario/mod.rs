@@ -1,3 +1,4 @@
 //! Scenario files: loading, validation and the validated model the runner executes.
 
+pub mod curl;
 pub mod model;
