@@ -473,9 +473,8 @@ pub fn deployment_spec(node: &Node, diags: &mut Diagnostics) -> DeploymentSpec {
             mm.ignore(&["name", "namespace", "creationTimestamp", "generateName"]);
             mm.finish(diags);
         }
-        match tm.require("spec", diags) {
-            Some(ps) => spec.template = pod_spec(ps, "spec.template.spec", diags),
-            None => {}
+        if let Some(ps) = tm.require("spec", diags) {
+            spec.template = pod_spec(ps, "spec.template.spec", diags);
         }
         tm.finish(diags);
     }

@@ -1,4 +1,6 @@
 //! Scenario files: loading, validation and the validated model the runner executes.
 
 pub mod curl;
+pub mod load;
 pub mod model;
+pub mod show;
