@@ -27,6 +27,8 @@ pub const MAX_DOCUMENTS: usize = 10_000;
 pub struct Node {
     pub value: Value,
     pub origin: Origin,
+    /// For a mapping value, where its key is: "missing field" errors point there.
+    pub key_origin: Option<Origin>,
 }
 
 /// The value of a [`Node`]. Plain scalars are typed as YAML's core schema says; quoted scalars
@@ -177,13 +179,19 @@ fn attach(raw: RawNode, file: &Arc<str>) -> Node {
         RawValue::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (attach(k, file), attach(v, file)))
+                .map(|(k, v)| {
+                    let key = attach(k, file);
+                    let mut value = attach(v, file);
+                    value.key_origin = Some(key.origin.clone());
+                    (key, value)
+                })
                 .collect(),
         ),
     };
     Node {
         value,
         origin: Origin::new(file.clone(), to_u32(raw.line), to_u32(raw.column)),
+        key_origin: None,
     }
 }
 
@@ -215,6 +223,7 @@ pub fn parse_document(text: &str, file: &str) -> Result<Node, Diagnostic> {
     let first = docs.next().unwrap_or_else(|| Node {
         value: Value::Null,
         origin: Origin::new(file, 1, 1),
+        key_origin: None,
     });
     if let Some(second) = docs.next() {
         return Err(Diagnostic::error(
@@ -454,12 +463,26 @@ impl<'a> MapReader<'a> {
     pub fn require(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<&'a Node> {
         let found = self.take(key);
         if found.is_none() {
-            diags.push(Diagnostic::error(
-                Some(self.node.origin.clone()),
-                format!("missing required field `{}`", self.field_path(key)),
-            ));
+            self.report_missing(key, diags);
         }
         found
+    }
+
+    /// Reports that `key` is missing, at the key of this mapping (or its start). Nothing is
+    /// reported when an unknown key looks like a typo of it: [`MapReader::finish`] reports that
+    /// one with a "did you mean" hint.
+    pub fn report_missing(&self, key: &str, diags: &mut Diagnostics) {
+        let typo = self.entries.iter().any(
+            |(k, _)| matches!(&k.value, Value::Str(s) if s != key && closest(s, &[key]).is_some()),
+        );
+        if typo {
+            return;
+        }
+        let at = self.node.key_origin.as_ref().unwrap_or(&self.node.origin);
+        diags.push(Diagnostic::error(
+            Some(at.clone()),
+            format!("missing required field `{}`", self.field_path(key)),
+        ));
     }
 
     /// Accepts and ignores fields that are valid here but not modelled.
@@ -592,8 +615,9 @@ mod tests {
         let doc = parse_document("spce: 1\n", "f").unwrap();
         let mut diags = Diagnostics::default();
         let mut m = doc.as_map("", &mut diags).unwrap();
-        assert!(m.take("spec").is_none());
+        assert!(m.require("spec", &mut diags).is_none());
         m.finish(&mut diags);
+        assert_eq!(diags.items().len(), 1, "the typo is reported once");
         let d = &diags.items()[0];
         assert_eq!(d.message, "unknown field `spce`");
         assert_eq!(d.hint.as_deref(), Some("did you mean `spec`?"));

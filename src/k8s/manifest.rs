@@ -13,7 +13,7 @@ use crate::diag::{Diagnostic, Diagnostics, Origin};
 use crate::k8s::objects::{Kind, Meta, Object, PodSpec, PortRef, Spec};
 use crate::k8s::specs::{self, IngressApi};
 use crate::k8s::validation;
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Node, Value};
 
 pub use crate::k8s::specs::MAX_REPLICAS;
 pub use crate::yaml::MAX_DOCUMENTS as MAX_OBJECTS;
@@ -127,16 +127,16 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
         }
         _ => match spec_node {
             None => {
-                diags.push(Diagnostic::error(
-                    Some(doc.origin.clone()),
-                    format!("missing required field `spec` in {}", kind.as_str()),
-                ));
+                m.report_missing("spec", diags);
                 None
             }
             Some(n) => Some(match kind {
                 Kind::Pod => Spec::Pod(specs::pod_spec(n, "spec", diags)),
                 Kind::Service => Spec::Service(specs::service_spec(n, diags)),
-                Kind::Deployment => Spec::Deployment(specs::deployment_spec(n, diags)),
+                Kind::Deployment => {
+                    let misplaced = metadata_has(doc, "selector");
+                    Spec::Deployment(specs::deployment_spec(n, misplaced, diags))
+                }
                 _ => {
                     let v = if api == "networking.k8s.io/v1" {
                         IngressApi::V1
@@ -164,6 +164,17 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
         meta,
         spec,
         origin: doc.origin.clone(),
+    })
+}
+
+/// Whether the document's `metadata` has `key`.
+fn metadata_has(doc: &Node, key: &str) -> bool {
+    let Value::Map(entries) = &doc.value else {
+        return false;
+    };
+    entries.iter().any(|(k, v)| {
+        matches!(&k.value, Value::Str(s) if s == "metadata")
+            && matches!(&v.value, Value::Map(m) if m.iter().any(|(mk, _)| matches!(&mk.value, Value::Str(s) if s == key)))
     })
 }
 
@@ -519,13 +530,7 @@ spec:
     #[test]
     fn rejects_unknown_field_with_position() {
         let e = errors("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspce: {}\n");
-        assert_eq!(
-            e,
-            vec![
-                "m.yaml:1:1: missing required field `spec` in Pod",
-                "m.yaml:4:1: unknown field `spce`"
-            ]
-        );
+        assert_eq!(e, vec!["m.yaml:4:1: unknown field `spce`"]);
     }
 
     #[test]
@@ -541,9 +546,10 @@ spec:
             e[0].starts_with("m.yaml:5:3: `selector` stands under `metadata`"),
             "{e:?}"
         );
-        assert!(
-            e[1].starts_with("m.yaml:7:3: missing required field `spec.selector`"),
-            "{e:?}"
+        assert_eq!(
+            e.len(),
+            1,
+            "the missing spec.selector is not reported twice"
         );
     }
 

@@ -405,9 +405,13 @@ fn service_port(
     })
 }
 
-/// A Deployment's `spec`. `labels_origin` is where the template labels are, for the selector
-/// mismatch message.
-pub fn deployment_spec(node: &Node, diags: &mut Diagnostics) -> DeploymentSpec {
+/// A Deployment's `spec`. When the selector was misplaced under `metadata` (already reported),
+/// its absence here is not reported again.
+pub fn deployment_spec(
+    node: &Node,
+    selector_misplaced: bool,
+    diags: &mut Diagnostics,
+) -> DeploymentSpec {
     let mut spec = DeploymentSpec {
         replicas: 1,
         ..Default::default()
@@ -434,7 +438,11 @@ pub fn deployment_spec(node: &Node, diags: &mut Diagnostics) -> DeploymentSpec {
             }
         }
     }
-    let selector_node = m.require("selector", diags);
+    let selector_node = if selector_misplaced {
+        m.take("selector")
+    } else {
+        m.require("selector", diags)
+    };
     if let Some(sel) = selector_node
         && let Some(mut s) = sel.as_map("spec.selector", diags)
     {

@@ -1,0 +1,4 @@
+//! The integration test binary; each module is one area.
+
+mod bad_inputs;
+mod fuzz_parsers;
