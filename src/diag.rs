@@ -249,7 +249,9 @@ fn caret_span(line: &str, column: u32) -> std::ops::Range<usize> {
             .map(|(i, _)| i)
             .unwrap_or(rest.len()),
     };
-    start..start + len.max(usize::from(start < line.len()))
+    // Never empty when there is a character to point at, and always on char boundaries.
+    let first = rest.chars().next().map_or(0, char::len_utf8);
+    start..start + if len == 0 { first } else { len }
 }
 
 #[cfg(test)]
@@ -284,5 +286,15 @@ mod tests {
         assert_eq!(caret_span("abc", 10), 3..3);
         assert_eq!(caret_span("x: y", 1), 0..1);
         assert_eq!(caret_span("url: http://x", 6), 5..13);
+    }
+
+    /// Found by fuzzing: a caret on a multi-byte whitespace character cut it in half.
+    #[test]
+    fn regression_caret_on_multibyte_whitespace() {
+        assert_eq!(caret_span("\u{2000}", 1), 0..3);
+        let mut sources = SourceMap::default();
+        sources.insert("f", "\u{2000}");
+        let d = Diagnostic::error(Some(Origin::new("f", 1, 1)), "x");
+        assert!(render(&[d], &sources).starts_with("f:1:1: error: x\n"));
     }
 }

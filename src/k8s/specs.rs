@@ -776,7 +776,11 @@ fn v1_service(
             (Some(n), None) => {
                 port_number(n, &format!("`{path}.port.number`"), diags).map(PortRef::Number)
             }
-            (None, Some(n)) => port_ref(n, &format!("`{path}.port.name`"), diags),
+            (None, Some(n)) => {
+                let what = format!("`{path}.port.name`");
+                n.as_str(&what, diags)?;
+                port_ref(n, &what, diags)
+            }
             (Some(_), Some(_)) => {
                 diags.push(error(
                     p,

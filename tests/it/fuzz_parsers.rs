@@ -217,6 +217,14 @@ proptest! {
     }
 }
 
+/// Found by fuzzing (`text = "\u{2000}"`): rendering a caret under a multi-byte whitespace
+/// character panicked inside the snippet renderer.
+#[test]
+fn regression_multibyte_whitespace_scenario() {
+    check_scenario("\u{2000}");
+    check_scenario("name: \u{2000}\u{3000}x\nsteps: \u{2000}");
+}
+
 #[test]
 fn seeds_are_valid() {
     let loaded = load_str(SCENARIO, "fuzz.yaml", Path::new("."));
