@@ -21,6 +21,8 @@ pub mod routing;
 pub mod scenario;
 pub mod sim;
 pub mod topology;
+pub mod topology_names;
 pub mod trace;
 pub mod wire;
 pub mod world;
+pub mod yaml;

@@ -1,4 +1,8 @@
-//! Kubernetes: typed objects, what the apiserver stores, and the manifest parser.
+//! Kubernetes: typed objects, the manifest parser and its validation, and what the apiserver
+//! stores.
 
+pub mod manifest;
 pub mod objects;
+pub mod specs;
 pub mod store;
+pub mod validation;

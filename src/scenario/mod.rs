@@ -1,5 +1,8 @@
 //! Scenario files: loading, validation and the validated model the runner executes.
 
+pub mod curl;
 pub mod expect;
+pub mod load;
 pub mod model;
 pub mod run;
+pub mod show;

@@ -1,0 +1,367 @@
+//! A curl command line (as written in a scenario's `curl:` or `compare:` step) into a
+//! [`CurlRequest`]. Quoting follows the shell (`shell-words`); options keep curl's meaning.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+use std::net::Ipv4Addr;
+
+use crate::diag::{Diagnostic, Origin};
+use crate::k8s::objects::Kind;
+use crate::scenario::model::{AddressField, AddressRef, CurlRequest, Resolve, Url, UrlHost};
+use crate::yaml::closest;
+
+/// The options understood, for hints.
+const OPTIONS: &[&str] = &[
+    "-H",
+    "--header",
+    "-X",
+    "--request",
+    "-v",
+    "--verbose",
+    "-s",
+    "--silent",
+    "-i",
+    "--include",
+    "--resolve",
+];
+
+const OPTIONS_HINT: &str = "supported options: -H/--header 'Name: value', -X/--request METHOD, \
+     -v/--verbose, -s/--silent, -i/--include, --resolve host:port:address";
+
+const PLACEHOLDER_HINT: &str = "placeholders: {ingress/NAME.vip}, {ingress/NAME.fip}, \
+     {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}";
+
+/// Parses `raw`; every error is positioned at `origin` (the curl string in the scenario).
+pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic> {
+    let err = |msg: String| Diagnostic::error(Some(origin.clone()), msg);
+    let words = shell_words::split(raw).map_err(|e| {
+        err(format!("cannot split the curl command: {e}")).with_hint("close every quote")
+    })?;
+    let mut words = words.into_iter().peekable();
+    if words.peek().map(String::as_str) == Some("curl") {
+        words.next();
+    }
+    let mut req = CurlRequest {
+        raw: raw.to_string(),
+        method: "GET".to_string(),
+        url: Url {
+            host: UrlHost::Name(String::new()),
+            port: None,
+            path: "/".into(),
+            query: None,
+        },
+        headers: Vec::new(),
+        verbose: false,
+        resolve: Vec::new(),
+    };
+    let mut url = None;
+    while let Some(word) = words.next() {
+        let mut value = |name: &str, attached: Option<&str>| -> Result<String, Diagnostic> {
+            match attached.filter(|a| !a.is_empty()) {
+                Some(a) => Ok(a.to_string()),
+                None => words
+                    .next()
+                    .ok_or_else(|| err(format!("curl option `{name}` needs a value"))),
+            }
+        };
+        let (opt, attached) = split_short(&word);
+        match opt {
+            "-H" | "--header" => {
+                let h = value(opt, attached)?;
+                req.headers.push(header(&h).map_err(|m| {
+                    err(m).with_hint(
+                        "write a header as 'Name: value', e.g. -H 'Host: www.juniper.net'",
+                    )
+                })?);
+            }
+            "-X" | "--request" => {
+                let m = value(opt, attached)?;
+                if m.is_empty() || !m.chars().all(|c| c.is_ascii_alphabetic()) {
+                    return Err(
+                        err(format!("invalid HTTP method {m:?}")).with_hint("e.g. -X GET, -X POST")
+                    );
+                }
+                req.method = m;
+            }
+            "--resolve" => {
+                let r = value(opt, attached)?;
+                req.resolve.push(resolve(&r).map_err(|m| {
+                    err(m).with_hint(
+                        "--resolve takes host:port:address, e.g. www.juniper.net:80:101.101.101.1",
+                    )
+                })?);
+            }
+            "-v" | "--verbose" => req.verbose = true,
+            "-s" | "--silent" | "-i" | "--include" => {}
+            _ if is_flag_cluster(&word) => req.verbose |= word.contains('v'),
+            _ if word.starts_with('-') && word.len() > 1 => {
+                let mut d = err(format!("unsupported curl option `{word}`"));
+                d = match closest(&word, OPTIONS) {
+                    Some(c) => d.with_hint(format!("did you mean `{c}`? {OPTIONS_HINT}")),
+                    None => d.with_hint(OPTIONS_HINT),
+                };
+                return Err(d);
+            }
+            _ => {
+                if url.is_some() {
+                    return Err(err(format!(
+                        "a second URL {word:?}: a curl step sends one request"
+                    ))
+                    .with_hint("use one curl step per request, or `compare:` for several"));
+                }
+                url = Some(parse_url(&word).map_err(|(m, h)| err(m).with_hint(h))?);
+            }
+        }
+    }
+    req.url = url.ok_or_else(|| {
+        err("the curl command has no URL".to_string())
+            .with_hint("e.g. curl http://{ingress/NAME.vip}/path")
+    })?;
+    Ok(req)
+}
+
+/// `-Hvalue` → (`-H`, Some(`value`)); long options and others are returned whole.
+fn split_short(word: &str) -> (&str, Option<&str>) {
+    for opt in ["-H", "-X"] {
+        if let Some(rest) = word.strip_prefix(opt) {
+            return (opt, Some(rest));
+        }
+    }
+    (word, None)
+}
+
+/// `-sv`, `-vi`, ...: several flag letters at once.
+fn is_flag_cluster(word: &str) -> bool {
+    word.strip_prefix('-')
+        .is_some_and(|r| r.len() > 1 && r.chars().all(|c| "vsi".contains(c)))
+}
+
+fn header(h: &str) -> Result<(String, String), String> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| format!("header {h:?} has no ':' between name and value"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(format!("invalid header name {name:?}"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+fn resolve(r: &str) -> Result<Resolve, String> {
+    let mut parts = r.splitn(3, ':');
+    let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("--resolve {r:?} is not host:port:address"));
+    };
+    if host.is_empty() {
+        return Err(format!("--resolve {r:?} has no host"));
+    }
+    let port = port
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("--resolve {r:?}: {port:?} is not a port (1-65535)"))?;
+    let address = match host_part(addr).map_err(|(m, _)| m)? {
+        UrlHost::Name(n) => {
+            return Err(format!(
+                "--resolve {r:?}: {n:?} is not an IPv4 address or placeholder"
+            ));
+        }
+        a => a,
+    };
+    Ok(Resolve {
+        host: host.to_ascii_lowercase(),
+        port,
+        address,
+    })
+}
+
+/// Parses a URL: `[http://]host[:port][/path][?query]`.
+pub fn parse_url(word: &str) -> Result<Url, (String, &'static str)> {
+    let rest = match word.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
+            return Err((
+                format!("https is not simulated: {word:?}"),
+                "Contrail's ingress haproxy in the book serves plain HTTP on port 80; use http://",
+            ));
+        }
+        Some((scheme, _)) => {
+            return Err((format!("unsupported URL scheme {scheme:?}"), "use http://"));
+        }
+        None => word,
+    };
+    let rest = rest.split('#').next().unwrap_or_default();
+    // A placeholder holds a '/', so the authority ends after its closing brace.
+    let skip = if rest.starts_with('{') {
+        rest.find('}').unwrap_or(0)
+    } else {
+        0
+    };
+    let (authority, path_query) = match rest.get(skip..).and_then(|r| r.find(['/', '?'])) {
+        Some(i) => rest.split_at(skip + i),
+        None => (rest, ""),
+    };
+    let (path, query) = match path_query.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_string())),
+        None => (path_query, None),
+    };
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        path.to_string()
+    };
+    if authority.contains('@') {
+        return Err((
+            format!("user information in URL {word:?} is not supported"),
+            "write http://host/path",
+        ));
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.contains('}') => {
+            let port = p.parse::<u16>().ok().filter(|p| *p > 0).ok_or((
+                format!("invalid port {p:?} in URL {word:?}"),
+                "a port is a number from 1 to 65535",
+            ))?;
+            (h, Some(port))
+        }
+        _ => (authority, None),
+    };
+    if host.is_empty() {
+        return Err((
+            format!("the URL {word:?} has no host"),
+            "e.g. http://{ingress/NAME.vip}/dev",
+        ));
+    }
+    Ok(Url {
+        host: host_part(host)?,
+        port,
+        path,
+        query,
+    })
+}
+
+fn host_part(host: &str) -> Result<UrlHost, (String, &'static str)> {
+    if let Some(inner) = host.strip_prefix('{') {
+        let inner = inner
+            .strip_suffix('}')
+            .ok_or((format!("unclosed placeholder {host:?}"), PLACEHOLDER_HINT))?;
+        return placeholder(inner).map(UrlHost::Placeholder);
+    }
+    if let Ok(ip) = host.parse::<Ipv4Addr>() {
+        return Ok(UrlHost::Ip(ip));
+    }
+    let numeric = host.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let valid = !numeric
+        && host.len() <= 253
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !valid {
+        return Err((
+            format!("{host:?} is neither an IPv4 address, a host name nor a placeholder"),
+            PLACEHOLDER_HINT,
+        ));
+    }
+    Ok(UrlHost::Name(host.to_ascii_lowercase()))
+}
+
+/// `ingress/NAME.vip` and its siblings (without the braces).
+fn placeholder(inner: &str) -> Result<AddressRef, (String, &'static str)> {
+    let bad = || (format!("unknown placeholder {{{inner}}}"), PLACEHOLDER_HINT);
+    let (kind, rest) = inner.split_once('/').ok_or_else(bad)?;
+    let (name, field) = rest.rsplit_once('.').ok_or_else(bad)?;
+    let (kind, field) = match (kind, field) {
+        ("ingress", "vip") => (Kind::Ingress, AddressField::Vip),
+        ("ingress", "fip") => (Kind::Ingress, AddressField::Fip),
+        ("service" | "svc", "clusterIP") => (Kind::Service, AddressField::ClusterIp),
+        ("service" | "svc", "externalIP") => (Kind::Service, AddressField::ExternalIp),
+        ("pod", "ip") => (Kind::Pod, AddressField::Ip),
+        _ => return Err(bad()),
+    };
+    if name.is_empty() {
+        return Err(bad());
+    }
+    Ok(AddressRef {
+        kind,
+        name: name.to_string(),
+        field,
+    })
+}
+
+/// Every placeholder a request names (URL host and `--resolve` addresses).
+pub fn placeholders(req: &CurlRequest) -> impl Iterator<Item = &AddressRef> {
+    std::iter::once(&req.url.host)
+        .chain(req.resolve.iter().map(|r| &r.address))
+        .filter_map(|h| match h {
+            UrlHost::Placeholder(a) => Some(a),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<CurlRequest, Diagnostic> {
+        parse_curl(s, &Origin::new("s.yaml", 3, 11))
+    }
+
+    #[test]
+    fn parses_the_book_request() {
+        let r =
+            parse("-H 'Host: www.juniper.net' http://{ingress/ingress-sf.vip}/dev?x=1").unwrap();
+        assert_eq!(r.headers, vec![("Host".into(), "www.juniper.net".into())]);
+        assert_eq!(
+            r.url.host,
+            UrlHost::Placeholder(AddressRef {
+                kind: Kind::Ingress,
+                name: "ingress-sf".into(),
+                field: AddressField::Vip
+            })
+        );
+        assert_eq!(r.url.path, "/dev");
+        assert_eq!(r.url.query.as_deref(), Some("x=1"));
+        assert_eq!(r.method, "GET");
+    }
+
+    #[test]
+    fn parses_literals_ports_and_options() {
+        let r = parse("curl -sv -X POST 10.47.255.238:8080").unwrap();
+        assert_eq!(r.url.host, UrlHost::Ip(Ipv4Addr::new(10, 47, 255, 238)));
+        assert_eq!((r.url.port, r.url.path.as_str()), (Some(8080), "/"));
+        assert!(r.verbose);
+        assert_eq!(r.method, "POST");
+        let r = parse("--resolve www.juniper.net:80:{ingress/i.fip} http://WWW.juniper.net/qa")
+            .unwrap();
+        assert_eq!(r.resolve[0].port, 80);
+        assert_eq!(r.url.host, UrlHost::Name("www.juniper.net".into()));
+        assert_eq!(placeholders(&r).count(), 1);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let msg = |s: &str| parse(s).unwrap_err().message;
+        assert!(msg("https://a/").contains("https"));
+        assert!(msg("--max-time 3 http://a/").contains("unsupported curl option `--max-time`"));
+        assert!(msg("-H 'Host' http://a/").contains("no ':'"));
+        assert!(msg("'http://a/").contains("cannot split"));
+        assert!(msg("http://{ingress/x.clusterIP}/").contains("unknown placeholder"));
+        assert!(msg("http://a:0/").contains("invalid port"));
+        assert!(msg("-v").contains("no URL"));
+        assert!(msg("-H").contains("needs a value"));
+        assert!(msg("http://a/ http://b/").contains("second URL"));
+        assert!(msg("http://999.1.1.1/").contains("neither"));
+        assert_eq!(
+            parse("--hedaer x")
+                .unwrap_err()
+                .hint
+                .unwrap()
+                .split('?')
+                .next(),
+            Some("did you mean `--header`")
+        );
+    }
+}
