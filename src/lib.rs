@@ -12,6 +12,7 @@
 //! - [`dataplane`]: computes (agent, vRouter, pods, haproxy), gateway, internet host.
 //! - [`routing`]: routes and best-path selection.
 
+pub mod cli;
 pub mod control;
 pub mod dataplane;
 pub mod diag;

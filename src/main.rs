@@ -1,1 +1,6 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    let cli = contrail_sim::cli::Cli::parse();
+    std::process::exit(contrail_sim::cli::main(cli));
+}

@@ -82,8 +82,14 @@ impl RouteAttrs {
 /// The paths that win: the highest local preference, all of them when tied (ECMP), ordered
 /// by lowest MED, then next hop and label.
 pub fn best_paths(paths: &[RouteAttrs]) -> Vec<RouteAttrs> {
-    let Some(top) = paths.iter().map(|p| p.local_pref).max() else { return Vec::new() };
-    let mut best: Vec<RouteAttrs> = paths.iter().filter(|p| p.local_pref == top).copied().collect();
+    let Some(top) = paths.iter().map(|p| p.local_pref).max() else {
+        return Vec::new();
+    };
+    let mut best: Vec<RouteAttrs> = paths
+        .iter()
+        .filter(|p| p.local_pref == top)
+        .copied()
+        .collect();
     best.sort_by_key(|p| (p.med, p.next_hop, p.label));
     best
 }
@@ -93,13 +99,25 @@ mod tests {
     use super::*;
 
     fn path(n: u8, lp: u32, med: u32) -> RouteAttrs {
-        RouteAttrs { origin: NodeId(n), next_hop: Ipv4Addr::new(10, 0, 0, n), label: 16 + u32::from(n), local_pref: lp, med }
+        RouteAttrs {
+            origin: NodeId(n),
+            next_hop: Ipv4Addr::new(10, 0, 0, n),
+            label: 16 + u32::from(n),
+            local_pref: lp,
+            med,
+        }
     }
 
     #[test]
     fn highest_local_preference_wins_and_ties_stay_ecmp() {
-        assert_eq!(best_paths(&[path(1, 100, 200), path(2, 200, 100)]), vec![path(2, 200, 100)]);
-        assert_eq!(best_paths(&[path(2, 200, 100), path(1, 200, 100)]), vec![path(1, 200, 100), path(2, 200, 100)]);
+        assert_eq!(
+            best_paths(&[path(1, 100, 200), path(2, 200, 100)]),
+            vec![path(2, 200, 100)]
+        );
+        assert_eq!(
+            best_paths(&[path(2, 200, 100), path(1, 200, 100)]),
+            vec![path(1, 200, 100), path(2, 200, 100)]
+        );
         assert!(best_paths(&[]).is_empty());
     }
 }

@@ -60,15 +60,42 @@ impl Topology {
     /// cent111 (master), cent222 and cent333 (computes), camaro (gateway), cent-client.
     pub fn book() -> Topology {
         let nodes = vec![
-            Node { name: "cent111", role: Role::Master, address: Ipv4Addr::new(10, 169, 25, 19) },
-            Node { name: "cent222", role: Role::Compute, address: Ipv4Addr::new(10, 169, 25, 20) },
-            Node { name: "cent333", role: Role::Compute, address: Ipv4Addr::new(10, 169, 25, 21) },
-            Node { name: "camaro", role: Role::Gateway, address: Ipv4Addr::new(192, 168, 0, 204) },
-            Node { name: "cent-client", role: Role::InternetHost, address: Ipv4Addr::new(15, 15, 15, 2) },
+            Node {
+                name: "cent111",
+                role: Role::Master,
+                address: Ipv4Addr::new(10, 169, 25, 19),
+            },
+            Node {
+                name: "cent222",
+                role: Role::Compute,
+                address: Ipv4Addr::new(10, 169, 25, 20),
+            },
+            Node {
+                name: "cent333",
+                role: Role::Compute,
+                address: Ipv4Addr::new(10, 169, 25, 21),
+            },
+            Node {
+                name: "camaro",
+                role: Role::Gateway,
+                address: Ipv4Addr::new(192, 168, 0, 204),
+            },
+            Node {
+                name: "cent-client",
+                role: Role::InternetHost,
+                address: Ipv4Addr::new(15, 15, 15, 2),
+            },
         ];
         let mut links = UnGraphMap::new();
         let fabric = 50 * MICROSECOND;
-        for (a, b, delay) in [(0, 1, fabric), (0, 2, fabric), (1, 2, fabric), (1, 3, 200 * MICROSECOND), (2, 3, 200 * MICROSECOND), (3, 4, 2_000 * MICROSECOND)] {
+        for (a, b, delay) in [
+            (0, 1, fabric),
+            (0, 2, fabric),
+            (1, 2, fabric),
+            (1, 3, 200 * MICROSECOND),
+            (2, 3, 200 * MICROSECOND),
+            (3, 4, 2_000 * MICROSECOND),
+        ] {
             links.add_edge(NodeId(a), NodeId(b), delay);
         }
         Topology { nodes, links }
@@ -83,7 +110,11 @@ impl Topology {
     }
 
     pub fn find(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().position(|n| n.name == name).and_then(|i| u8::try_from(i).ok()).map(NodeId)
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(NodeId)
     }
 
     pub fn computes(&self) -> impl Iterator<Item = NodeId> + '_ {
@@ -91,7 +122,11 @@ impl Topology {
     }
 
     pub fn with_role(&self, role: Role) -> impl Iterator<Item = NodeId> + '_ {
-        self.nodes.iter().enumerate().filter(move |(_, n)| n.role == role).filter_map(|(i, _)| u8::try_from(i).ok().map(NodeId))
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.role == role)
+            .filter_map(|(i, _)| u8::try_from(i).ok().map(NodeId))
     }
 
     pub fn first(&self, role: Role) -> NodeId {
@@ -100,16 +135,31 @@ impl Topology {
 
     /// The one-way delay of the direct link between two nodes (zero inside a node).
     pub fn delay(&self, a: NodeId, b: NodeId) -> u64 {
-        if a == b { 0 } else { self.links.edge_weight(a, b).copied().unwrap_or(MICROSECOND * 500) }
+        if a == b {
+            0
+        } else {
+            self.links
+                .edge_weight(a, b)
+                .copied()
+                .unwrap_or(MICROSECOND * 500)
+        }
     }
 
     pub fn by_address(&self, addr: Ipv4Addr) -> Option<NodeId> {
-        self.nodes.iter().position(|n| n.address == addr).and_then(|i| u8::try_from(i).ok()).map(NodeId)
+        self.nodes
+            .iter()
+            .position(|n| n.address == addr)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(NodeId)
     }
 }
 
 /// True when `addr` lies in `subnet`.
 pub fn contains((net, len): (Ipv4Addr, u8), addr: Ipv4Addr) -> bool {
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    };
     u32::from(addr) & mask == u32::from(net) & mask
 }

@@ -37,7 +37,12 @@ impl Serialize for TcpFlags {
 impl fmt::Display for TcpFlags {
     /// tcpdump style: `S`, `S.`, `.`, `P.`, `FP.`, `F.`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (flag, c) in [(TcpFlags::FIN, 'F'), (TcpFlags::SYN, 'S'), (TcpFlags::PSH, 'P'), (TcpFlags::ACK, '.')] {
+        for (flag, c) in [
+            (TcpFlags::FIN, 'F'),
+            (TcpFlags::SYN, 'S'),
+            (TcpFlags::PSH, 'P'),
+            (TcpFlags::ACK, '.'),
+        ] {
             if self.has(flag) {
                 write!(f, "{c}")?;
             }
@@ -58,13 +63,23 @@ pub struct FlowKey {
 
 impl FlowKey {
     pub fn reversed(self) -> FlowKey {
-        FlowKey { src: self.dst, dst: self.src, proto: self.proto, sport: self.dport, dport: self.sport }
+        FlowKey {
+            src: self.dst,
+            dst: self.src,
+            proto: self.proto,
+            sport: self.dport,
+            dport: self.sport,
+        }
     }
 }
 
 impl fmt::Display for FlowKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{} > {}:{}", self.src, self.sport, self.dst, self.dport)
+        write!(
+            f,
+            "{}:{} > {}:{}",
+            self.src, self.sport, self.dst, self.dport
+        )
     }
 }
 
@@ -81,13 +96,22 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The last value of a header, compared case-insensitively (as haproxy's `hdr()`).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The length of the request on the wire.
     pub fn wire_len(&self) -> u32 {
-        let head: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
-        u32::try_from(self.method.len() + self.target.len() + self.version.len() + 4 + head + 2).unwrap_or(u32::MAX)
+        let head: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
+        u32::try_from(self.method.len() + self.target.len() + self.version.len() + 4 + head + 2)
+            .unwrap_or(u32::MAX)
     }
 }
 
@@ -103,8 +127,13 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn wire_len(&self) -> u32 {
-        let head: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
-        u32::try_from(self.version.len() + 5 + self.reason.len() + 2 + head + 2 + self.body.len()).unwrap_or(u32::MAX)
+        let head: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
+        u32::try_from(self.version.len() + 5 + self.reason.len() + 2 + head + 2 + self.body.len())
+            .unwrap_or(u32::MAX)
     }
 }
 
@@ -172,6 +201,8 @@ pub struct Packet {
 impl Packet {
     /// The sequence space this segment occupies (SYN and FIN count one each).
     pub fn seq_len(&self) -> u32 {
-        self.payload.len() + u32::from(self.flags.has(TcpFlags::SYN)) + u32::from(self.flags.has(TcpFlags::FIN))
+        self.payload.len()
+            + u32::from(self.flags.has(TcpFlags::SYN))
+            + u32::from(self.flags.has(TcpFlags::FIN))
     }
 }

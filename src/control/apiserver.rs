@@ -19,8 +19,7 @@ use crate::world::{Addr, Ctx, Msg};
 
 /// The lab's namespace, present before any scenario starts (reference section 1).
 pub const LAB_NAMESPACE: &str = "ns-user-1";
-pub const LAB_FIP_POOL: &str =
-    "{'domain': 'default-domain', 'project': 'k8s-ns-user-1', 'network': 'vn-ns-default', 'name': 'pool-ns-default'}";
+pub const LAB_FIP_POOL: &str = "{'domain': 'default-domain', 'project': 'k8s-ns-user-1', 'network': 'vn-ns-default', 'name': 'pool-ns-default'}";
 
 pub struct ApiServer {
     rng: ChaCha8Rng,
@@ -37,18 +36,34 @@ impl ApiServer {
             resource_version: 1000,
             objects: BTreeMap::new(),
             endpoints: BTreeMap::new(),
-            cluster_ips: BTreeSet::from([Ipv4Addr::new(10, 96, 0, 1), Ipv4Addr::new(10, 96, 0, 10)]),
+            cluster_ips: BTreeSet::from([
+                Ipv4Addr::new(10, 96, 0, 1),
+                Ipv4Addr::new(10, 96, 0, 10),
+            ]),
         };
         for (name, annotations) in [
             ("default", vec![]),
-            (LAB_NAMESPACE, vec![("opencontrail.org/isolation", "true"), ("opencontrail.org/fip-pool", LAB_FIP_POOL)]),
+            (
+                LAB_NAMESPACE,
+                vec![
+                    ("opencontrail.org/isolation", "true"),
+                    ("opencontrail.org/fip-pool", LAB_FIP_POOL),
+                ],
+            ),
         ] {
             let meta = Meta {
                 name: name.into(),
-                annotations: annotations.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                annotations: annotations
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 ..Meta::default()
             };
-            let object = Object { meta, spec: Spec::Namespace, origin: crate::diag::Origin::new("<cluster>", 0, 0) };
+            let object = Object {
+                meta,
+                spec: Spec::Namespace,
+                origin: crate::diag::Origin::new("<cluster>", 0, 0),
+            };
             let stored = api.admit(object, None, crate::sim::Time::ZERO);
             api.objects.insert(stored.key(), Arc::new(stored));
         }
@@ -61,7 +76,9 @@ impl ApiServer {
 
     /// All objects of a kind, in key order.
     pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Arc<StoredObject>> {
-        self.objects.values().filter(move |o| o.object.kind() == kind)
+        self.objects
+            .values()
+            .filter(move |o| o.object.kind() == kind)
     }
 
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
@@ -71,7 +88,11 @@ impl ApiServer {
             Msg::Write(write) => self.write(write, ctx),
             Msg::EndpointsChanged(ep) => {
                 self.endpoints.insert(ep.service.clone(), ep.clone());
-                ctx.send(Addr::KubeManager, ctx.env.delays.watch, Msg::EndpointsChanged(ep));
+                ctx.send(
+                    Addr::KubeManager,
+                    ctx.env.delays.watch,
+                    Msg::EndpointsChanged(ep),
+                );
             }
             _ => {}
         }
@@ -88,18 +109,28 @@ impl ApiServer {
                 }
                 o.object = Arc::new(object);
             }),
-            ApiWrite::PodRunning { pod, ip } => self.modify(&pod, ctx, |o, _| o.status.pod_ip = Some(ip)),
-            ApiWrite::IngressStatus { ingress, ips } => self.modify(&ingress, ctx, |o, _| o.status.load_balancer = ips.clone()),
-            ApiWrite::ServiceStatus { service, external_ip } => {
-                self.modify(&service, ctx, |o, _| o.status.load_balancer = vec![external_ip])
+            ApiWrite::PodRunning { pod, ip } => {
+                self.modify(&pod, ctx, |o, _| o.status.pod_ip = Some(ip))
             }
+            ApiWrite::IngressStatus { ingress, ips } => {
+                self.modify(&ingress, ctx, |o, _| o.status.load_balancer = ips.clone())
+            }
+            ApiWrite::ServiceStatus {
+                service,
+                external_ip,
+            } => self.modify(&service, ctx, |o, _| {
+                o.status.load_balancer = vec![external_ip]
+            }),
         }
     }
 
     fn apply(&mut self, object: Arc<Object>, owner: Option<String>, ctx: &mut Ctx) {
         let key = key_of(&object);
         if let Some(old) = self.objects.get(&key) {
-            if old.object.spec == object.spec && old.object.meta.labels == object.meta.labels && old.object.meta.annotations == object.meta.annotations {
+            if old.object.spec == object.spec
+                && old.object.meta.labels == object.meta.labels
+                && old.object.meta.annotations == object.meta.annotations
+            {
                 ctx.note(Actor::ApiServer, What::Unchanged { key });
                 return;
             }
@@ -120,16 +151,29 @@ impl ApiServer {
     }
 
     /// Fills in what the cluster assigns to a new object.
-    fn admit(&mut self, mut object: Object, owner: Option<String>, now: crate::sim::Time) -> StoredObject {
+    fn admit(
+        &mut self,
+        mut object: Object,
+        owner: Option<String>,
+        now: crate::sim::Time,
+    ) -> StoredObject {
         object.meta.uid = rng::uuid(&mut self.rng);
         self.resource_version += 1;
         object.meta.resource_version = self.resource_version;
         let mut status = Status::default();
         if let Spec::Service(spec) = &object.spec {
-            status.cluster_ip = Some(spec.cluster_ip.unwrap_or_else(|| self.allocate_cluster_ip()));
+            status.cluster_ip = Some(
+                spec.cluster_ip
+                    .unwrap_or_else(|| self.allocate_cluster_ip()),
+            );
             self.cluster_ips.extend(status.cluster_ip);
         }
-        StoredObject { object: Arc::new(object), created: now, owner, status }
+        StoredObject {
+            object: Arc::new(object),
+            created: now,
+            owner,
+            status,
+        }
     }
 
     fn allocate_cluster_ip(&mut self) -> Ipv4Addr {
@@ -144,8 +188,15 @@ impl ApiServer {
         }
     }
 
-    fn modify(&mut self, key: &ObjectKey, ctx: &mut Ctx, change: impl FnOnce(&mut StoredObject, &mut Ctx)) {
-        let Some(old) = self.objects.get(key) else { return };
+    fn modify(
+        &mut self,
+        key: &ObjectKey,
+        ctx: &mut Ctx,
+        change: impl FnOnce(&mut StoredObject, &mut Ctx),
+    ) {
+        let Some(old) = self.objects.get(key) else {
+            return;
+        };
         let mut updated = (**old).clone();
         change(&mut updated, ctx);
         if updated == **old {
@@ -159,7 +210,9 @@ impl ApiServer {
     }
 
     fn delete(&mut self, key: &ObjectKey, ctx: &mut Ctx) {
-        let Some(old) = self.objects.remove(key) else { return };
+        let Some(old) = self.objects.remove(key) else {
+            return;
+        };
         if let Some(ip) = old.status.cluster_ip {
             self.cluster_ips.remove(&ip);
         }
@@ -175,9 +228,20 @@ impl ApiServer {
 
     fn notify(&mut self, stored: &Arc<StoredObject>, kind: WatchKind, ctx: &mut Ctx) {
         let key = stored.key();
-        ctx.note(Actor::ApiServer, What::Stored { key, watch: kind, resource_version: stored.object.meta.resource_version });
+        ctx.note(
+            Actor::ApiServer,
+            What::Stored {
+                key,
+                watch: kind,
+                resource_version: stored.object.meta.resource_version,
+            },
+        );
         for watcher in watchers(stored.object.kind()) {
-            ctx.send(*watcher, ctx.env.delays.watch, Msg::Watch(kind, stored.clone()));
+            ctx.send(
+                *watcher,
+                ctx.env.delays.watch,
+                Msg::Watch(kind, stored.clone()),
+            );
         }
     }
 }

@@ -64,7 +64,10 @@ pub struct Pool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PoolRule {
     Default,
-    Acl { host: Option<String>, path: Option<String> },
+    Acl {
+        host: Option<String>,
+        path: Option<String>,
+    },
     /// A Service's pool: every member of the listener's port.
     Service,
 }

@@ -21,13 +21,20 @@ pub struct ControlNode {
 impl ControlNode {
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
         match msg {
-            Msg::XmppPublish { vrf, prefix, attrs, .. } => {
+            Msg::XmppPublish {
+                vrf, prefix, attrs, ..
+            } => {
                 let paths = self.table.entry((vrf, prefix)).or_default();
                 paths.retain(|p| !(p.origin == attrs.origin && p.label == attrs.label));
                 paths.push(attrs);
                 self.reselect(vrf, prefix, ctx);
             }
-            Msg::XmppRetract { from, vrf, prefix, label } => {
+            Msg::XmppRetract {
+                from,
+                vrf,
+                prefix,
+                label,
+            } => {
                 if let Some(paths) = self.table.get_mut(&(vrf, prefix)) {
                     paths.retain(|p| !(p.origin == from && p.label == label));
                 }
@@ -40,8 +47,12 @@ impl ControlNode {
 
     /// An agent's XMPP session dropped: every path it advertised is gone.
     fn session_lost(&mut self, node: NodeId, ctx: &mut Ctx) {
-        let touched: Vec<(Vrf, Prefix)> =
-            self.table.iter().filter(|(_, paths)| paths.iter().any(|p| p.origin == node)).map(|(k, _)| *k).collect();
+        let touched: Vec<(Vrf, Prefix)> = self
+            .table
+            .iter()
+            .filter(|(_, paths)| paths.iter().any(|p| p.origin == node))
+            .map(|(k, _)| *k)
+            .collect();
         for (vrf, prefix) in touched {
             if let Some(paths) = self.table.get_mut(&(vrf, prefix)) {
                 paths.retain(|p| p.origin != node);
@@ -56,19 +67,37 @@ impl ControlNode {
             self.table.remove(&(vrf, prefix));
         }
         let best: Arc<[RouteAttrs]> = best_paths(&all).into();
-        if self.best.get(&(vrf, prefix)).is_some_and(|b| *b == best) || (best.is_empty() && !self.best.contains_key(&(vrf, prefix))) {
+        if self.best.get(&(vrf, prefix)).is_some_and(|b| *b == best)
+            || (best.is_empty() && !self.best.contains_key(&(vrf, prefix)))
+        {
             return;
         }
         ctx.note(
             Actor::ControlNode,
-            What::BestPath { vrf, prefix, next_hops: best.iter().map(|p| p.next_hop).collect(), local_pref: best.first().map_or(0, |p| p.local_pref) },
+            What::BestPath {
+                vrf,
+                prefix,
+                next_hops: best.iter().map(|p| p.next_hop).collect(),
+                local_pref: best.first().map_or(0, |p| p.local_pref),
+            },
         );
         for node in ctx.env.topology.computes().collect::<Vec<_>>() {
-            let msg = Msg::XmppRoutes { vrf, prefix, paths: best.clone() };
+            let msg = Msg::XmppRoutes {
+                vrf,
+                prefix,
+                paths: best.clone(),
+            };
             ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.xmpp, msg);
         }
         if vrf == Vrf::Public {
-            ctx.send(Addr::Gateway, ctx.env.delays.bgp, Msg::BgpRoutes { prefix, paths: best.clone() });
+            ctx.send(
+                Addr::Gateway,
+                ctx.env.delays.bgp,
+                Msg::BgpRoutes {
+                    prefix,
+                    paths: best.clone(),
+                },
+            );
         }
         if best.is_empty() {
             self.best.remove(&(vrf, prefix));

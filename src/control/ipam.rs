@@ -21,7 +21,11 @@ impl Pool {
     /// Host addresses of `net/len` between the network and broadcast addresses, minus `reserved`
     /// addresses at the allocation end (Contrail's gateway and DNS for the pod subnet).
     pub fn new((net, len): (Ipv4Addr, u8), top_down: bool, reserved: u32) -> Pool {
-        let size = if len >= 31 { 2 } else { 1u32 << (32 - u32::from(len)) };
+        let size = if len >= 31 {
+            2
+        } else {
+            1u32 << (32 - u32::from(len))
+        };
         let base = u32::from(net);
         let (mut first, mut last) = (base + 1, base + size - 2);
         if top_down {
@@ -29,12 +33,19 @@ impl Pool {
         } else {
             first = first.saturating_add(reserved);
         }
-        Pool { first, last, top_down, used: BTreeSet::new() }
+        Pool {
+            first,
+            last,
+            top_down,
+            used: BTreeSet::new(),
+        }
     }
 
     pub fn allocate(&mut self) -> Result<Ipv4Addr, Exhausted> {
         let pick = if self.top_down {
-            (self.first..=self.last).rev().find(|a| !self.used.contains(a))
+            (self.first..=self.last)
+                .rev()
+                .find(|a| !self.used.contains(a))
         } else {
             (self.first..=self.last).find(|a| !self.used.contains(a))
         };

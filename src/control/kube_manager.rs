@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::control::config::{Listener, Loadbalancer, Member, PodInterface, Pool, PoolRule, Provider};
+use crate::control::config::{
+    Listener, Loadbalancer, Member, PodInterface, Pool, PoolRule, Provider,
+};
 use crate::control::ipam;
 use crate::k8s::objects::{IngressBackend, Kind, PortRef, ServiceType, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
@@ -40,7 +42,8 @@ pub struct KubeManager {
 
 /// The pool names kube-manager knows, with their subnets.
 pub const NS_POOL_NAME: &str = "default-domain:k8s-ns-user-1:vn-ns-default:pool-ns-default";
-pub const GLOBAL_POOL_NAME: &str = "default-domain:k8s-default:vn-global-default:pool-global-default";
+pub const GLOBAL_POOL_NAME: &str =
+    "default-domain:k8s-default:vn-global-default:pool-global-default";
 
 impl KubeManager {
     pub fn new(seed: u64) -> KubeManager {
@@ -49,7 +52,10 @@ impl KubeManager {
             pod_ipam: ipam::Pool::new(plan::POD_SUBNET, true, 2),
             fip_pools: BTreeMap::from([
                 (NS_POOL_NAME, ipam::Pool::new(plan::NS_POOL, false, 0)),
-                (GLOBAL_POOL_NAME, ipam::Pool::new(plan::GLOBAL_POOL, false, 0)),
+                (
+                    GLOBAL_POOL_NAME,
+                    ipam::Pool::new(plan::GLOBAL_POOL, false, 0),
+                ),
             ]),
             namespaces: BTreeMap::new(),
             pods: BTreeMap::new(),
@@ -59,6 +65,11 @@ impl KubeManager {
             loadbalancers: BTreeMap::new(),
             uuids: BTreeMap::new(),
         }
+    }
+
+    /// A namespace that existed before the run started.
+    pub fn know_namespace(&mut self, ns: Arc<StoredObject>) {
+        self.namespaces.insert(ns.object.meta.name.clone(), ns);
     }
 
     pub fn pod_interface(&self, pod: &ObjectKey) -> Option<&PodInterface> {
@@ -111,7 +122,11 @@ impl KubeManager {
         if kind == WatchKind::Deleted {
             if let Some((_, iface)) = self.pods.remove(&key) {
                 self.pod_ipam.release(iface.ip);
-                ctx.send(Addr::Compute(iface.node, Part::Agent), delay, Msg::PodInterfaceDel(iface));
+                ctx.send(
+                    Addr::Compute(iface.node, Part::Agent),
+                    delay,
+                    Msg::PodInterfaceDel(iface),
+                );
             }
             return;
         }
@@ -119,19 +134,50 @@ impl KubeManager {
             entry.0 = stored;
             return;
         }
-        let Spec::Pod(spec) = &stored.object.spec else { return };
-        let Some(node) = spec.node_name.as_deref().and_then(|n| ctx.env.topology.find(n)) else { return };
+        let Spec::Pod(spec) = &stored.object.spec else {
+            return;
+        };
+        let Some(node) = spec
+            .node_name
+            .as_deref()
+            .and_then(|n| ctx.env.topology.find(n))
+        else {
+            return;
+        };
         let ip = match self.pod_ipam.allocate() {
             Ok(ip) => ip,
             Err(ipam::Exhausted) => {
-                ctx.note(Actor::KubeManager, What::Failed { key, reason: "pod subnet 10.32.0.0/12 exhausted".into() });
+                ctx.note(
+                    Actor::KubeManager,
+                    What::Failed {
+                        key,
+                        reason: "pod subnet 10.32.0.0/12 exhausted".into(),
+                    },
+                );
                 return;
             }
         };
         let vmi: Arc<str> = rng::uuid(&mut self.rng).into();
-        let iface = PodInterface { pod: key.clone(), vmi: vmi.clone(), ip, node };
-        ctx.note(Actor::KubeManager, What::Interface { pod: key.clone(), vmi, ip, node });
-        ctx.send(Addr::Compute(node, Part::Agent), delay, Msg::PodInterfaceAdd(iface.clone()));
+        let iface = PodInterface {
+            pod: key.clone(),
+            vmi: vmi.clone(),
+            ip,
+            node,
+        };
+        ctx.note(
+            Actor::KubeManager,
+            What::Interface {
+                pod: key.clone(),
+                vmi,
+                ip,
+                node,
+            },
+        );
+        ctx.send(
+            Addr::Compute(node, Part::Agent),
+            delay,
+            Msg::PodInterfaceAdd(iface.clone()),
+        );
         self.pods.insert(key, (stored, iface));
     }
 
@@ -156,7 +202,11 @@ impl KubeManager {
 
     fn release_fip(&mut self, lb: &Loadbalancer) {
         if let (Some(fip), Some(pool)) = (lb.fip, lb.fip_pool.as_deref())
-            && let Some(p) = self.fip_pools.iter_mut().find(|(n, _)| **n == pool).map(|(_, p)| p)
+            && let Some(p) = self
+                .fip_pools
+                .iter_mut()
+                .find(|(n, _)| **n == pool)
+                .map(|(_, p)| p)
         {
             p.release(fip);
         }
@@ -166,14 +216,26 @@ impl KubeManager {
         let rng = &mut self.rng;
         self.uuids
             .entry((owner.clone(), backend))
-            .or_insert_with(|| [rng::uuid(rng).into(), rng::uuid(rng).into(), rng::uuid(rng).into()])
+            .or_insert_with(|| {
+                [
+                    rng::uuid(rng).into(),
+                    rng::uuid(rng).into(),
+                    rng::uuid(rng).into(),
+                ]
+            })
             .clone()
     }
 
     fn sync_service(&mut self, key: &ObjectKey, ctx: &mut Ctx) {
-        let Some(stored) = self.services.get(key).cloned() else { return };
-        let Spec::Service(spec) = &stored.object.spec else { return };
-        let Some(vip) = stored.status.cluster_ip else { return };
+        let Some(stored) = self.services.get(key).cloned() else {
+            return;
+        };
+        let Spec::Service(spec) = &stored.object.spec else {
+            return;
+        };
+        let Some(vip) = stored.status.cluster_ip else {
+            return;
+        };
         let previous = self.loadbalancers.get(key).cloned();
         let (fip, fip_pool) = match (&previous, spec.service_type) {
             (Some(lb), _) => (lb.fip, lb.fip_pool.clone()),
@@ -182,7 +244,13 @@ impl KubeManager {
                 match self.allocate_fip(pool) {
                     Some(ip) => (Some(ip), Some(pool.to_string())),
                     None => {
-                        ctx.note(Actor::KubeManager, What::Failed { key: key.clone(), reason: format!("floating-IP pool {pool} exhausted") });
+                        ctx.note(
+                            Actor::KubeManager,
+                            What::Failed {
+                                key: key.clone(),
+                                reason: format!("floating-IP pool {pool} exhausted"),
+                            },
+                        );
                         (None, None)
                     }
                 }
@@ -195,13 +263,32 @@ impl KubeManager {
             let [listener, pool, _] = self.ids(key, format!("port/{}", port.port));
             let mut members = Vec::new();
             for (pod, ip, _) in endpoints.iter().flat_map(|e| e.addresses.iter()) {
-                let Some((pod_obj, iface)) = self.pods.get(pod).cloned() else { continue };
-                let Some(target) = resolve_target_port(&port.target_port, &pod_obj) else { continue };
+                let Some((pod_obj, iface)) = self.pods.get(pod).cloned() else {
+                    continue;
+                };
+                let Some(target) = resolve_target_port(&port.target_port, &pod_obj) else {
+                    continue;
+                };
                 let [_, _, member] = self.ids(key, format!("member/{}/{}", port.port, pod.name));
-                members.push(Member { uuid: member.to_string(), address: *ip, port: target, target: Some(iface.clone()), service: None });
+                members.push(Member {
+                    uuid: member.to_string(),
+                    address: *ip,
+                    port: target,
+                    target: Some(iface.clone()),
+                    service: None,
+                });
             }
-            let pool = Pool { uuid: pool.to_string(), rule: PoolRule::Service, members };
-            listeners.push(Listener { uuid: listener.to_string(), protocol: "TCP", port: port.port, pool });
+            let pool = Pool {
+                uuid: pool.to_string(),
+                rule: PoolRule::Service,
+                members,
+            };
+            listeners.push(Listener {
+                uuid: listener.to_string(),
+                protocol: "TCP",
+                port: port.port,
+                pool,
+            });
         }
         let lb = Loadbalancer {
             uuid: stored.object.meta.uid.clone(),
@@ -215,7 +302,10 @@ impl KubeManager {
             listeners,
         };
         if let (Some(ip), None) = (fip, previous.as_ref()) {
-            let write = ApiWrite::ServiceStatus { service: key.clone(), external_ip: ip };
+            let write = ApiWrite::ServiceStatus {
+                service: key.clone(),
+                external_ip: ip,
+            };
             ctx.send(Addr::ApiServer, ctx.env.delays.api_write, Msg::Write(write));
         }
         self.publish(lb, previous, ctx);
@@ -229,10 +319,20 @@ impl KubeManager {
     }
 
     fn sync_ingress(&mut self, key: &ObjectKey, ctx: &mut Ctx) {
-        let Some(stored) = self.ingresses.get(key).cloned() else { return };
-        let Spec::Ingress(spec) = &stored.object.spec else { return };
+        let Some(stored) = self.ingresses.get(key).cloned() else {
+            return;
+        };
+        let Spec::Ingress(spec) = &stored.object.spec else {
+            return;
+        };
         if spec.class.as_deref().is_some_and(|c| c != INGRESS_CLASS) {
-            ctx.note(Actor::KubeManager, What::Waiting { key: key.clone(), reason: "ingress class is not opencontrail: ignored" });
+            ctx.note(
+                Actor::KubeManager,
+                What::Waiting {
+                    key: key.clone(),
+                    reason: "ingress class is not opencontrail: ignored",
+                },
+            );
             return;
         }
         let previous = self.loadbalancers.get(key).cloned();
@@ -240,21 +340,48 @@ impl KubeManager {
             Some(lb) => (lb.vip, lb.vmi.clone(), lb.fip, lb.fip_pool.clone()),
             None => {
                 let Ok(vip) = self.pod_ipam.allocate() else {
-                    ctx.note(Actor::KubeManager, What::Failed { key: key.clone(), reason: "pod subnet exhausted: no VIP".into() });
+                    ctx.note(
+                        Actor::KubeManager,
+                        What::Failed {
+                            key: key.clone(),
+                            reason: "pod subnet exhausted: no VIP".into(),
+                        },
+                    );
                     return;
                 };
                 let pool = self.fip_pool_for(&stored);
                 let fip = self.allocate_fip(pool);
                 if fip.is_none() {
-                    ctx.note(Actor::KubeManager, What::Failed { key: key.clone(), reason: format!("floating-IP pool {pool} exhausted") });
+                    ctx.note(
+                        Actor::KubeManager,
+                        What::Failed {
+                            key: key.clone(),
+                            reason: format!("floating-IP pool {pool} exhausted"),
+                        },
+                    );
                 }
-                (vip, Some(rng::uuid(&mut self.rng)), fip, fip.map(|_| pool.to_string()))
+                (
+                    vip,
+                    Some(rng::uuid(&mut self.rng)),
+                    fip,
+                    fip.map(|_| pool.to_string()),
+                )
             }
         };
         let backends = spec
             .rules
             .iter()
-            .flat_map(|r| r.paths.iter().map(move |p| (PoolRule::Acl { host: r.host.clone(), path: p.path.clone() }, &p.backend)))
+            .flat_map(|r| {
+                r.paths.iter().map(move |p| {
+                    (
+                        PoolRule::Acl {
+                            host: r.host.clone(),
+                            path: p.path.clone(),
+                        },
+                        &p.backend,
+                    )
+                })
+            })
             .chain(spec.default_backend.iter().map(|b| (PoolRule::Default, b)));
         let mut listeners = Vec::new();
         let mut missing = false;
@@ -263,15 +390,43 @@ impl KubeManager {
                 missing = true;
                 continue;
             };
-            let identity = format!("{rule:?}/{}/{:?}", backend.service_name, backend.service_port);
+            let identity = format!(
+                "{rule:?}/{}/{:?}",
+                backend.service_name, backend.service_port
+            );
             let [listener, pool, member] = self.ids(key, identity);
-            let service = ObjectKey { kind: Kind::Service, namespace: key.namespace.clone(), name: backend.service_name.clone() };
-            let member = Member { uuid: member.to_string(), address, port, target: None, service: Some(service) };
-            let pool = Pool { uuid: pool.to_string(), rule, members: vec![member] };
-            listeners.push(Listener { uuid: listener.to_string(), protocol: "HTTP", port: 80, pool });
+            let service = ObjectKey {
+                kind: Kind::Service,
+                namespace: key.namespace.clone(),
+                name: backend.service_name.clone(),
+            };
+            let member = Member {
+                uuid: member.to_string(),
+                address,
+                port,
+                target: None,
+                service: Some(service),
+            };
+            let pool = Pool {
+                uuid: pool.to_string(),
+                rule,
+                members: vec![member],
+            };
+            listeners.push(Listener {
+                uuid: listener.to_string(),
+                protocol: "HTTP",
+                port: 80,
+                pool,
+            });
         }
         if missing {
-            ctx.note(Actor::KubeManager, What::Waiting { key: key.clone(), reason: "a backend Service does not exist yet: left out" });
+            ctx.note(
+                Actor::KubeManager,
+                What::Waiting {
+                    key: key.clone(),
+                    reason: "a backend Service does not exist yet: left out",
+                },
+            );
         }
         let lb = Loadbalancer {
             uuid: stored.object.meta.uid.clone(),
@@ -286,19 +441,41 @@ impl KubeManager {
         };
         if previous.is_none() {
             let ips = fip.into_iter().chain([vip]).collect();
-            ctx.send(Addr::ApiServer, ctx.env.delays.api_write, Msg::Write(ApiWrite::IngressStatus { ingress: key.clone(), ips }));
+            ctx.send(
+                Addr::ApiServer,
+                ctx.env.delays.api_write,
+                Msg::Write(ApiWrite::IngressStatus {
+                    ingress: key.clone(),
+                    ips,
+                }),
+            );
         }
         self.publish(lb, previous, ctx);
     }
 
     /// The member address of an Ingress backend: the Service's clusterIP and the servicePort.
-    fn service_address(&self, namespace: &str, backend: &IngressBackend) -> Option<(Ipv4Addr, u16)> {
-        let key = ObjectKey { kind: Kind::Service, namespace: namespace.to_string(), name: backend.service_name.clone() };
+    fn service_address(
+        &self,
+        namespace: &str,
+        backend: &IngressBackend,
+    ) -> Option<(Ipv4Addr, u16)> {
+        let key = ObjectKey {
+            kind: Kind::Service,
+            namespace: namespace.to_string(),
+            name: backend.service_name.clone(),
+        };
         let stored = self.services.get(&key)?;
-        let Spec::Service(spec) = &stored.object.spec else { return None };
+        let Spec::Service(spec) = &stored.object.spec else {
+            return None;
+        };
         let port = match &backend.service_port {
             PortRef::Number(n) => *n,
-            PortRef::Name(name) => spec.ports.iter().find(|p| p.name.as_deref() == Some(name.as_str()))?.port,
+            PortRef::Name(name) => {
+                spec.ports
+                    .iter()
+                    .find(|p| p.name.as_deref() == Some(name.as_str()))?
+                    .port
+            }
         };
         Some((stored.status.cluster_ip?, port))
     }
@@ -322,18 +499,34 @@ impl KubeManager {
             },
         );
         self.loadbalancers.insert(lb.owner.clone(), lb.clone());
-        ctx.send(Addr::SvcMonitor, ctx.env.delays.config, Msg::LoadbalancerSet(lb));
+        ctx.send(
+            Addr::SvcMonitor,
+            ctx.env.delays.config,
+            Msg::LoadbalancerSet(lb),
+        );
     }
 
     fn remove_lb(&mut self, key: &ObjectKey, ctx: &mut Ctx) {
-        let Some(lb) = self.loadbalancers.remove(key) else { return };
+        let Some(lb) = self.loadbalancers.remove(key) else {
+            return;
+        };
         self.release_fip(&lb);
         if lb.provider == Provider::Opencontrail {
             self.pod_ipam.release(lb.vip);
         }
         self.uuids.retain(|(owner, _), _| owner != key);
-        ctx.note(Actor::KubeManager, What::LoadbalancerDeleted { uuid: lb.uuid.as_str().into(), name: lb.display_name.clone() });
-        ctx.send(Addr::SvcMonitor, ctx.env.delays.config, Msg::LoadbalancerDeleted(lb));
+        ctx.note(
+            Actor::KubeManager,
+            What::LoadbalancerDeleted {
+                uuid: lb.uuid.as_str().into(),
+                name: lb.display_name.clone(),
+            },
+        );
+        ctx.send(
+            Addr::SvcMonitor,
+            ctx.env.delays.config,
+            Msg::LoadbalancerDeleted(lb),
+        );
     }
 }
 
@@ -342,8 +535,14 @@ fn resolve_target_port(target: &PortRef, pod: &StoredObject) -> Option<u16> {
     match target {
         PortRef::Number(n) => Some(*n),
         PortRef::Name(name) => {
-            let Spec::Pod(spec) = &pod.object.spec else { return None };
-            spec.containers.iter().flat_map(|c| &c.ports).find(|p| p.name.as_deref() == Some(name.as_str())).map(|p| p.container_port)
+            let Spec::Pod(spec) = &pod.object.spec else {
+                return None;
+            };
+            spec.containers
+                .iter()
+                .flat_map(|c| &c.ports)
+                .find(|p| p.name.as_deref() == Some(name.as_str()))
+                .map(|p| p.container_port)
         }
     }
 }

@@ -19,13 +19,23 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(topology: &Topology) -> Scheduler {
-        let nodes = topology.computes().map(|n| (topology.name(n).to_string(), Vec::new())).collect();
-        Scheduler { nodes, placed: BTreeMap::new() }
+        let nodes = topology
+            .computes()
+            .map(|n| (topology.name(n).to_string(), Vec::new()))
+            .collect();
+        Scheduler {
+            nodes,
+            placed: BTreeMap::new(),
+        }
     }
 
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
-        let Msg::Watch(kind, stored) = msg else { return };
-        let Spec::Pod(spec) = &stored.object.spec else { return };
+        let Msg::Watch(kind, stored) = msg else {
+            return;
+        };
+        let Spec::Pod(spec) = &stored.object.spec else {
+            return;
+        };
         let key = stored.key();
         match kind {
             WatchKind::Deleted => {
@@ -41,15 +51,35 @@ impl Scheduler {
                 }
                 let chosen = match &spec.node_name {
                     Some(name) => self.nodes.iter().position(|(n, _)| n == name),
-                    None => self.nodes.iter().enumerate().min_by_key(|(i, (_, pods))| (pods.len(), *i)).map(|(i, _)| i),
+                    None => self
+                        .nodes
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(i, (_, pods))| (pods.len(), *i))
+                        .map(|(i, _)| i),
                 };
                 let Some(i) = chosen else { return };
-                let Some((name, pods)) = self.nodes.get_mut(i) else { return };
+                let Some((name, pods)) = self.nodes.get_mut(i) else {
+                    return;
+                };
                 pods.push(key.clone());
                 self.placed.insert(key.clone(), i);
                 if spec.node_name.is_none() {
-                    ctx.note(Actor::Scheduler, What::Scheduled { pod: key.clone(), node: name.clone() });
-                    ctx.send(Addr::ApiServer, ctx.env.delays.api_write, Msg::Write(ApiWrite::Bind { pod: key, node: name.clone() }));
+                    ctx.note(
+                        Actor::Scheduler,
+                        What::Scheduled {
+                            pod: key.clone(),
+                            node: name.clone(),
+                        },
+                    );
+                    ctx.send(
+                        Addr::ApiServer,
+                        ctx.env.delays.api_write,
+                        Msg::Write(ApiWrite::Bind {
+                            pod: key,
+                            node: name.clone(),
+                        }),
+                    );
                 }
             }
         }

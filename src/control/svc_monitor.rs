@@ -47,8 +47,14 @@ impl SvcMonitor {
                 Provider::Opencontrail => {
                     if let Some((nodes, _)) = self.instances.remove(lb.uuid.as_str()) {
                         for node in nodes {
-                            let stop = Msg::HaproxyStop { lb_uuid: lb.uuid.as_str().into() };
-                            ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.svc_monitor, stop);
+                            let stop = Msg::HaproxyStop {
+                                lb_uuid: lb.uuid.as_str().into(),
+                            };
+                            ctx.send(
+                                Addr::Compute(node, Part::Agent),
+                                ctx.env.delays.svc_monitor,
+                                stop,
+                            );
                         }
                     }
                 }
@@ -60,8 +66,15 @@ impl SvcMonitor {
                 self.down.remove(&node);
                 for (nodes, instance) in self.instances.values() {
                     if let Some(index) = nodes.iter().position(|n| *n == node) {
-                        let inst = HaproxyInstance { index: u8::try_from(index).unwrap_or(1), ..(**instance).clone() };
-                        ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.svc_monitor, Msg::HaproxyRun(Arc::new(inst)));
+                        let inst = HaproxyInstance {
+                            index: u8::try_from(index).unwrap_or(1),
+                            ..(**instance).clone()
+                        };
+                        ctx.send(
+                            Addr::Compute(node, Part::Agent),
+                            ctx.env.delays.svc_monitor,
+                            Msg::HaproxyRun(Arc::new(inst)),
+                        );
                     }
                 }
             }
@@ -76,7 +89,10 @@ impl SvcMonitor {
             for listener in &lb.listeners {
                 for member in &listener.pool.members {
                     if let Some(iface) = &member.target {
-                        per_iface.entry(iface.clone()).or_default().push((listener.port, member.port));
+                        per_iface
+                            .entry(iface.clone())
+                            .or_default()
+                            .push((listener.port, member.port));
                     }
                 }
             }
@@ -86,15 +102,35 @@ impl SvcMonitor {
             for (iface, port_map) in per_iface.iter().filter(|(i, _)| i.node == node) {
                 for (fip, public) in [(Some(lb.vip), false), (lb.fip, true)] {
                     if let Some(fip) = fip {
-                        attachments.push(FipAttachment { fip, public, interface: iface.clone(), port_map: port_map.clone() });
+                        attachments.push(FipAttachment {
+                            fip,
+                            public,
+                            interface: iface.clone(),
+                            port_map: port_map.clone(),
+                        });
                     }
                 }
             }
-            let fips = ServiceFips { lb_uuid: lb.uuid.as_str().into(), service: lb.owner.clone(), attachments };
-            ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.svc_monitor, Msg::ServiceFips(Arc::new(fips)));
+            let fips = ServiceFips {
+                lb_uuid: lb.uuid.as_str().into(),
+                service: lb.owner.clone(),
+                attachments,
+            };
+            ctx.send(
+                Addr::Compute(node, Part::Agent),
+                ctx.env.delays.svc_monitor,
+                Msg::ServiceFips(Arc::new(fips)),
+            );
         }
         if !deleted {
-            ctx.note(Actor::SvcMonitor, What::EcmpFloatingIps { service: lb.owner.clone(), fip: lb.vip, interfaces: per_iface.len() });
+            ctx.note(
+                Actor::SvcMonitor,
+                What::EcmpFloatingIps {
+                    service: lb.owner.clone(),
+                    fip: lb.vip,
+                    interfaces: per_iface.len(),
+                },
+            );
         }
     }
 
@@ -104,7 +140,12 @@ impl SvcMonitor {
         let nodes = match self.instances.get(&uuid) {
             Some((nodes, _)) => nodes.clone(),
             None => {
-                let mut healthy: Vec<NodeId> = self.computes.iter().copied().filter(|n| !self.down.contains(n)).collect();
+                let mut healthy: Vec<NodeId> = self
+                    .computes
+                    .iter()
+                    .copied()
+                    .filter(|n| !self.down.contains(n))
+                    .collect();
                 // Random choice among healthy computes, never both instances on one node.
                 for i in (1..healthy.len()).rev() {
                     let j = (self.rng.next_u32() as usize) % (i + 1);
@@ -112,17 +153,39 @@ impl SvcMonitor {
                 }
                 healthy.truncate(2);
                 if let [active, standby] = healthy[..] {
-                    ctx.note(Actor::SvcMonitor, What::ServiceInstance { uuid: uuid.clone(), active, standby });
+                    ctx.note(
+                        Actor::SvcMonitor,
+                        What::ServiceInstance {
+                            uuid: uuid.clone(),
+                            active,
+                            standby,
+                        },
+                    );
                 }
                 healthy
             }
         };
         let config = Arc::new(lb_config(lb));
         let conf: Arc<str> = render(&config).into();
-        let base = HaproxyInstance { lb_uuid: uuid.clone(), ingress: lb.owner.clone(), config, conf, vip: lb.vip, fip: lb.fip, index: 0 };
+        let base = HaproxyInstance {
+            lb_uuid: uuid.clone(),
+            ingress: lb.owner.clone(),
+            config,
+            conf,
+            vip: lb.vip,
+            fip: lb.fip,
+            index: 0,
+        };
         for (index, &node) in nodes.iter().enumerate() {
-            let inst = HaproxyInstance { index: u8::try_from(index).unwrap_or(1), ..base.clone() };
-            ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.svc_monitor, Msg::HaproxyRun(Arc::new(inst)));
+            let inst = HaproxyInstance {
+                index: u8::try_from(index).unwrap_or(1),
+                ..base.clone()
+            };
+            ctx.send(
+                Addr::Compute(node, Part::Agent),
+                ctx.env.delays.svc_monitor,
+                Msg::HaproxyRun(Arc::new(inst)),
+            );
         }
         self.instances.insert(uuid, (nodes, Arc::new(base)));
     }
@@ -136,20 +199,43 @@ pub fn lb_config(lb: &Loadbalancer) -> LbConfig {
     for listener in &lb.listeners {
         let rule = match &listener.pool.rule {
             PoolRule::Default | PoolRule::Service => hc::PoolRule::Default,
-            PoolRule::Acl { host, path } => hc::PoolRule::Acl { host: host.clone(), path: path.clone() },
+            PoolRule::Acl { host, path } => hc::PoolRule::Acl {
+                host: host.clone(),
+                path: path.clone(),
+            },
         };
-        let pool = hc::FrontendPool { pool_uuid: listener.pool.uuid.clone(), rule };
+        let pool = hc::FrontendPool {
+            pool_uuid: listener.pool.uuid.clone(),
+            rule,
+        };
         match frontends.iter_mut().find(|f| f.port == listener.port) {
             Some(f) => f.pools.push(pool),
-            None => frontends.push(hc::Frontend { listener_uuid: listener.uuid.clone(), port: listener.port, pools: vec![pool] }),
+            None => frontends.push(hc::Frontend {
+                listener_uuid: listener.uuid.clone(),
+                port: listener.port,
+                pools: vec![pool],
+            }),
         }
         let members = listener
             .pool
             .members
             .iter()
-            .map(|m| hc::Member { member_uuid: m.uuid.clone(), address: m.address, port: m.port, weight: 1 })
+            .map(|m| hc::Member {
+                member_uuid: m.uuid.clone(),
+                address: m.address,
+                port: m.port,
+                weight: 1,
+            })
             .collect();
-        backends.push(hc::Backend { pool_uuid: listener.pool.uuid.clone(), members });
+        backends.push(hc::Backend {
+            pool_uuid: listener.pool.uuid.clone(),
+            members,
+        });
     }
-    LbConfig { lb_uuid: lb.uuid.clone(), vip: lb.vip, frontends, backends }
+    LbConfig {
+        lb_uuid: lb.uuid.clone(),
+        vip: lb.vip,
+        frontends,
+        backends,
+    }
 }

@@ -118,7 +118,9 @@ impl Compute {
             (Part::VRouter, Msg::Packet(packet, tag)) => self.forward(*packet, tag, ctx),
             (Part::Pod(slot), Msg::Packet(packet, tag)) => self.pod_packet(slot, &packet, tag, ctx),
             (Part::Pod(slot), Msg::CurlStart(job)) => self.pod_curl(slot, job, ctx),
-            (Part::Haproxy(slot), Msg::Packet(packet, tag)) => self.haproxy_packet(slot, &packet, tag, ctx),
+            (Part::Haproxy(slot), Msg::Packet(packet, tag)) => {
+                self.haproxy_packet(slot, &packet, tag, ctx)
+            }
             (Part::Agent, msg) => self.agent(msg, ctx),
             _ => {}
         }
@@ -126,12 +128,27 @@ impl Compute {
 
     fn pod_curl(&mut self, slot: u16, job: Arc<crate::world::msg::CurlJob>, ctx: &mut Ctx) {
         let (id, node) = (self.id, self.id);
-        let Some(pod) = self.pods.get_mut(usize::from(slot)) else { return };
-        ctx.hop(Tag { request: job.request_id, conn: 0, packet: 0 }, node, Component::Pod(slot));
+        let Some(pod) = self.pods.get_mut(usize::from(slot)) else {
+            return;
+        };
+        ctx.hop(
+            Tag {
+                request: job.request_id,
+                conn: 0,
+                packet: 0,
+            },
+            node,
+            Component::Pod(slot),
+        );
         let tap = ctx.env.delays.tap;
-        pod.client.start(job, pod.ip, ctx, &mut |p, t, ctx: &mut Ctx| {
-            ctx.send(Addr::Compute(id, Part::VRouter), tap, Msg::Packet(Box::new(p), t));
-        });
+        pod.client
+            .start(job, pod.ip, ctx, &mut |p, t, ctx: &mut Ctx| {
+                ctx.send(
+                    Addr::Compute(id, Part::VRouter),
+                    tap,
+                    Msg::Packet(Box::new(p), t),
+                );
+            });
     }
 
     fn pod_packet(&mut self, slot: u16, packet: &Packet, tag: Tag, ctx: &mut Ctx) {
@@ -144,8 +161,16 @@ impl Compute {
         let tap = ctx.env.delays.tap;
         let server = ctx.env.delays.server;
         let mut emit = |p: Packet, t: Tag, ctx: &mut Ctx| {
-            let delay = if p.payload.is_empty() { tap } else { tap + server };
-            ctx.send(Addr::Compute(id, Part::VRouter), delay, Msg::Packet(Box::new(p), t));
+            let delay = if p.payload.is_empty() {
+                tap
+            } else {
+                tap + server
+            };
+            ctx.send(
+                Addr::Compute(id, Part::VRouter),
+                delay,
+                Msg::Packet(Box::new(p), t),
+            );
         };
         if pod.client.receive(packet, tag, ctx, &mut emit) {
             return;
@@ -163,12 +188,20 @@ impl Compute {
         ctx.hop(tag, id, Component::Haproxy(slot));
         let tap = ctx.env.delays.tap;
         let proxy = ctx.env.delays.proxy;
-        let Some(h) = self.haproxies.get_mut(usize::from(slot)).filter(|h| h.running) else {
+        let Some(h) = self
+            .haproxies
+            .get_mut(usize::from(slot))
+            .filter(|h| h.running)
+        else {
             ctx.step(Step::Drop(DropReason::NoListener));
             return;
         };
         let mut emit = |p: Packet, t: Tag, ctx: &mut Ctx| {
-            ctx.send(Addr::Compute(id, Part::VRouter), tap + proxy, Msg::Packet(Box::new(p), t));
+            ctx.send(
+                Addr::Compute(id, Part::VRouter),
+                tap + proxy,
+                Msg::Packet(Box::new(p), t),
+            );
         };
         if !h.receive(packet, tag, ctx, &mut emit) {
             ctx.step(Step::Drop(DropReason::NoListener));
@@ -198,9 +231,19 @@ impl Compute {
             Msg::HaproxyRun(instance) => self.run_haproxy(instance, ctx),
             Msg::NodeUp(_) => {}
             Msg::HaproxyStop { lb_uuid } => {
-                for h in self.haproxies.iter_mut().filter(|h| h.running && h.instance.lb_uuid == lb_uuid) {
+                for h in self
+                    .haproxies
+                    .iter_mut()
+                    .filter(|h| h.running && h.instance.lb_uuid == lb_uuid)
+                {
                     h.running = false;
-                    ctx.note(Actor::Agent(self.id), What::HaproxyStopped { uuid: lb_uuid.clone(), pid: h.pid });
+                    ctx.note(
+                        Actor::Agent(self.id),
+                        What::HaproxyStopped {
+                            uuid: lb_uuid.clone(),
+                            pid: h.pid,
+                        },
+                    );
                     if let Some(iface) = self.interfaces.get_mut(h.iface) {
                         iface.live = false;
                     }
@@ -224,7 +267,14 @@ impl Compute {
     fn allocate_interface(&mut self, vmi: Arc<str>, ip: Ipv4Addr, owner: Component) -> usize {
         let label = self.next_label;
         self.next_label += 1;
-        self.interfaces.push(Interface { vmi, ip, label, owner, fips: Vec::new(), live: true });
+        self.interfaces.push(Interface {
+            vmi,
+            ip,
+            label,
+            owner,
+            fips: Vec::new(),
+            live: true,
+        });
         let i = self.interfaces.len() - 1;
         self.reindex();
         i
@@ -239,19 +289,57 @@ impl Compute {
 
     /// Rebuilds the label and address indexes from the live interfaces.
     fn reindex(&mut self) {
-        self.by_label = self.interfaces.iter().enumerate().filter(|(_, f)| f.live).map(|(i, f)| (f.label, i)).collect();
-        self.by_ip = self.interfaces.iter().enumerate().filter(|(_, f)| f.live).map(|(i, f)| (f.ip, i)).collect();
+        self.by_label = self
+            .interfaces
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.live)
+            .map(|(i, f)| (f.label, i))
+            .collect();
+        self.by_ip = self
+            .interfaces
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.live)
+            .map(|(i, f)| (f.ip, i))
+            .collect();
     }
 
     fn plumb_pod(&mut self, iface: PodInterface, ctx: &mut Ctx) {
         let slot = u16::try_from(self.pods.len()).unwrap_or(u16::MAX);
         let i = self.allocate_interface(iface.vmi.clone(), iface.ip, Component::Pod(slot));
-        let pod_rng = rng::stream(ctx.env.seed, &format!("pod/{}/{}", iface.pod.namespace, iface.pod.name));
-        let web = Some((WebServer::new(pod_rng.clone()), Arc::new(page(iface.ip, &iface.pod.name))));
-        self.pods.push(Pod { key: iface.pod.clone(), ip: iface.ip, iface: i, live: true, web, client: Client::new(pod_rng) });
-        ctx.note(Actor::Agent(self.id), What::PodRunning { pod: iface.pod.clone(), ip: iface.ip });
-        let write = crate::world::msg::ApiWrite::PodRunning { pod: iface.pod, ip: iface.ip };
-        ctx.send(Addr::ApiServer, ctx.env.delays.process_start, Msg::Write(write));
+        let pod_rng = rng::stream(
+            ctx.env.seed,
+            &format!("pod/{}/{}", iface.pod.namespace, iface.pod.name),
+        );
+        let web = Some((
+            WebServer::new(pod_rng.clone()),
+            Arc::new(page(iface.ip, &iface.pod.name)),
+        ));
+        self.pods.push(Pod {
+            key: iface.pod.clone(),
+            ip: iface.ip,
+            iface: i,
+            live: true,
+            web,
+            client: Client::new(pod_rng),
+        });
+        ctx.note(
+            Actor::Agent(self.id),
+            What::PodRunning {
+                pod: iface.pod.clone(),
+                ip: iface.ip,
+            },
+        );
+        let write = crate::world::msg::ApiWrite::PodRunning {
+            pod: iface.pod,
+            ip: iface.ip,
+        };
+        ctx.send(
+            Addr::ApiServer,
+            ctx.env.delays.process_start,
+            Msg::Write(write),
+        );
     }
 
     fn apply_service_fips(&mut self) {
@@ -265,7 +353,11 @@ impl Compute {
                 if let Some(&i) = self.by_ip.get(&a.interface.ip)
                     && let Some(iface) = self.interfaces.get_mut(i)
                 {
-                    iface.fips.push(Fip { ip: a.fip, public: a.public, port_map: a.port_map.clone() });
+                    iface.fips.push(Fip {
+                        ip: a.fip,
+                        public: a.public,
+                        port_map: a.port_map.clone(),
+                    });
                 }
             }
         }
@@ -274,7 +366,10 @@ impl Compute {
     fn run_haproxy(&mut self, instance: Arc<HaproxyInstance>, ctx: &mut Ctx) {
         let pid = self.next_pid;
         self.next_pid += 1 + self.rng.next_u32() % 7;
-        let existing = self.haproxies.iter().position(|h| h.running && h.instance.lb_uuid == instance.lb_uuid);
+        let existing = self
+            .haproxies
+            .iter()
+            .position(|h| h.running && h.instance.lb_uuid == instance.lb_uuid);
         let uuid = instance.lb_uuid.clone();
         let previous = match existing {
             Some(slot) => {
@@ -282,7 +377,12 @@ impl Compute {
                 let old = h.pid;
                 h.running = false;
                 let iface = h.iface;
-                let fresh = Haproxy::new(instance.clone(), pid, iface, rng::stream(ctx.env.seed, &format!("{}/haproxy/{uuid}/{pid}", self.name)));
+                let fresh = Haproxy::new(
+                    instance.clone(),
+                    pid,
+                    iface,
+                    rng::stream(ctx.env.seed, &format!("{}/haproxy/{uuid}/{pid}", self.name)),
+                );
                 self.haproxies[slot] = fresh;
                 Some(old)
             }
@@ -290,37 +390,85 @@ impl Compute {
                 let slot = u16::try_from(self.haproxies.len()).unwrap_or(u16::MAX);
                 let vmi: Arc<str> = rng::uuid(&mut self.rng).into();
                 let i = self.allocate_interface(vmi, instance.vip, Component::Haproxy(slot));
-                let h = Haproxy::new(instance.clone(), pid, i, rng::stream(ctx.env.seed, &format!("{}/haproxy/{uuid}/{pid}", self.name)));
+                let h = Haproxy::new(
+                    instance.clone(),
+                    pid,
+                    i,
+                    rng::stream(ctx.env.seed, &format!("{}/haproxy/{uuid}/{pid}", self.name)),
+                );
                 self.haproxies.push(h);
                 None
             }
         };
-        if let Some(h) = self.haproxies.iter().find(|h| h.running && h.instance.lb_uuid == uuid)
+        if let Some(h) = self
+            .haproxies
+            .iter()
+            .find(|h| h.running && h.instance.lb_uuid == uuid)
             && let Some(iface) = self.interfaces.get_mut(h.iface)
         {
-            iface.fips = instance.fip.map(|ip| Fip { ip, public: true, port_map: Vec::new() }).into_iter().collect();
+            iface.fips = instance
+                .fip
+                .map(|ip| Fip {
+                    ip,
+                    public: true,
+                    port_map: Vec::new(),
+                })
+                .into_iter()
+                .collect();
         }
-        ctx.note(Actor::Agent(self.id), What::HaproxyStarted { uuid, pid, previous });
+        ctx.note(
+            Actor::Agent(self.id),
+            What::HaproxyStarted {
+                uuid,
+                pid,
+                previous,
+            },
+        );
     }
 
     /// The routes this agent should advertise, from its interfaces and their floating IPs.
     fn wanted_routes(&self) -> BTreeSet<(Vrf, Prefix, RouteAttrs)> {
         let mut wanted = BTreeSet::new();
-        let attrs = |label, local_pref, med| RouteAttrs { origin: self.id, next_hop: self.address, label, local_pref, med };
+        let attrs = |label, local_pref, med| RouteAttrs {
+            origin: self.id,
+            next_hop: self.address,
+            label,
+            local_pref,
+            med,
+        };
         for iface in self.interfaces.iter().filter(|f| f.live) {
             match iface.owner {
                 Component::Haproxy(slot) => {
-                    let index = self.haproxies.get(usize::from(slot)).map_or(1, |h| h.instance.index);
+                    let index = self
+                        .haproxies
+                        .get(usize::from(slot))
+                        .map_or(1, |h| h.instance.index);
                     let (lp, med) = if index == 0 { (200, 100) } else { (100, 200) };
-                    wanted.insert((Vrf::PodNetwork, Prefix::host(iface.ip), attrs(iface.label, lp, med)));
+                    wanted.insert((
+                        Vrf::PodNetwork,
+                        Prefix::host(iface.ip),
+                        attrs(iface.label, lp, med),
+                    ));
                     for fip in &iface.fips {
-                        wanted.insert((Vrf::Public, Prefix::host(fip.ip), attrs(iface.label, lp, med)));
+                        wanted.insert((
+                            Vrf::Public,
+                            Prefix::host(fip.ip),
+                            attrs(iface.label, lp, med),
+                        ));
                     }
                 }
                 _ => {
-                    wanted.insert((Vrf::PodNetwork, Prefix::host(iface.ip), attrs(iface.label, 100, 0)));
+                    wanted.insert((
+                        Vrf::PodNetwork,
+                        Prefix::host(iface.ip),
+                        attrs(iface.label, 100, 0),
+                    ));
                     for fip in &iface.fips {
-                        let vrf = if fip.public { Vrf::Public } else { Vrf::ServiceNetwork };
+                        let vrf = if fip.public {
+                            Vrf::Public
+                        } else {
+                            Vrf::ServiceNetwork
+                        };
                         wanted.insert((vrf, Prefix::host(fip.ip), attrs(iface.label, 200, 100)));
                     }
                 }
@@ -333,21 +481,48 @@ impl Compute {
     fn readvertise(&mut self, ctx: &mut Ctx) {
         let wanted = self.wanted_routes();
         for (vrf, prefix, attrs) in self.advertised.difference(&wanted) {
-            ctx.note(Actor::Agent(self.id), What::Retracted { vrf: *vrf, prefix: *prefix, label: attrs.label });
-            let msg = Msg::XmppRetract { from: self.id, vrf: *vrf, prefix: *prefix, label: attrs.label };
+            ctx.note(
+                Actor::Agent(self.id),
+                What::Retracted {
+                    vrf: *vrf,
+                    prefix: *prefix,
+                    label: attrs.label,
+                },
+            );
+            let msg = Msg::XmppRetract {
+                from: self.id,
+                vrf: *vrf,
+                prefix: *prefix,
+                label: attrs.label,
+            };
             ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, msg);
         }
         for (vrf, prefix, attrs) in wanted.difference(&self.advertised) {
-            let what = What::Published { vrf: *vrf, prefix: *prefix, label: attrs.label, local_pref: attrs.local_pref, med: attrs.med };
+            let what = What::Published {
+                vrf: *vrf,
+                prefix: *prefix,
+                label: attrs.label,
+                local_pref: attrs.local_pref,
+                med: attrs.med,
+            };
             ctx.note(Actor::Agent(self.id), what);
-            let msg = Msg::XmppPublish { from: self.id, vrf: *vrf, prefix: *prefix, attrs: *attrs };
+            let msg = Msg::XmppPublish {
+                from: self.id,
+                vrf: *vrf,
+                prefix: *prefix,
+                attrs: *attrs,
+            };
             ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, msg);
         }
         self.advertised = wanted;
     }
 
     fn rebuild_fib(&mut self) {
-        self.fib = self.routes.iter().map(|((vrf, prefix), paths)| (prefix.address, (*vrf, paths.clone()))).collect();
+        self.fib = self
+            .routes
+            .iter()
+            .map(|((vrf, prefix), paths)| (prefix.address, (*vrf, paths.clone())))
+            .collect();
     }
 
     /// The node failed: every process stops, every session drops, every flow is lost.
@@ -363,7 +538,10 @@ impl Compute {
     pub fn files(&self) -> Vec<(String, String)> {
         let mut files = Vec::new();
         for h in self.haproxies.iter().filter(|h| h.running) {
-            let dir = format!("/var/lib/contrail/loadbalancer/haproxy/{}", h.instance.lb_uuid);
+            let dir = format!(
+                "/var/lib/contrail/loadbalancer/haproxy/{}",
+                h.instance.lb_uuid
+            );
             files.push((format!("{dir}/haproxy.conf"), h.instance.conf.to_string()));
             files.push((format!("{dir}/haproxy.pid"), format!("{}\n", h.pid)));
         }

@@ -33,7 +33,13 @@ impl TaggedConn {
 
     /// Takes in a segment that arrived with `tag`; records it in the current hop.
     pub fn receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx) {
-        ctx.step(Step::Receive { key: packet.key, flags: packet.flags, seq: packet.seq, ack: packet.ack, len: packet.payload.len() });
+        ctx.step(Step::Receive {
+            key: packet.key,
+            flags: packet.flags,
+            seq: packet.seq,
+            ack: packet.ack,
+            len: packet.payload.len(),
+        });
         self.tag.packet = self.tag.packet.max(tag.packet.wrapping_add(1));
         self.conn.receive(packet);
     }
@@ -43,7 +49,13 @@ impl TaggedConn {
         let packet = self.conn.segment(flags, payload);
         let tag = self.tag;
         self.tag.packet = self.tag.packet.wrapping_add(1);
-        ctx.step(Step::Send { key: packet.key, flags: packet.flags, seq: packet.seq, ack: packet.ack, len: packet.payload.len() });
+        ctx.step(Step::Send {
+            key: packet.key,
+            flags: packet.flags,
+            seq: packet.seq,
+            ack: packet.ack,
+            len: packet.payload.len(),
+        });
         emit(packet, tag, ctx);
     }
 }
@@ -58,22 +70,55 @@ pub struct Client {
 
 impl Client {
     pub fn new(rng: ChaCha8Rng) -> Client {
-        Client { rng, next_port: 40000, conns: HashMap::new() }
+        Client {
+            rng,
+            next_port: 40000,
+            conns: HashMap::new(),
+        }
     }
 
     /// Opens the request's connection from `local` with a SYN.
-    pub fn start(&mut self, job: Arc<CurlJob>, local: Ipv4Addr, ctx: &mut Ctx, emit: &mut impl Emit) {
-        self.next_port = if self.next_port >= 60999 { 40000 } else { self.next_port + 1 };
-        let conn = Conn::connect((local, self.next_port), (job.destination, job.port), self.rng.next_u32());
-        let mut tc = TaggedConn::new(conn, Tag { request: job.request_id, conn: 0, packet: 0 });
+    pub fn start(
+        &mut self,
+        job: Arc<CurlJob>,
+        local: Ipv4Addr,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) {
+        self.next_port = if self.next_port >= 60999 {
+            40000
+        } else {
+            self.next_port + 1
+        };
+        let conn = Conn::connect(
+            (local, self.next_port),
+            (job.destination, job.port),
+            self.rng.next_u32(),
+        );
+        let mut tc = TaggedConn::new(
+            conn,
+            Tag {
+                request: job.request_id,
+                conn: 0,
+                packet: 0,
+            },
+        );
         tc.send(SYN, Payload::Empty, ctx, emit);
         self.conns.insert(tc.conn.key, (tc, job));
     }
 
     /// Handles a segment for one of the client's connections; false when it is not one of them.
-    pub fn receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+    pub fn receive(
+        &mut self,
+        packet: &Packet,
+        tag: Tag,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) -> bool {
         let key = packet.key.reversed();
-        let Some((tc, job)) = self.conns.get_mut(&key) else { return false };
+        let Some((tc, job)) = self.conns.get_mut(&key) else {
+            return false;
+        };
         let was = tc.conn.state;
         tc.receive(packet, tag, ctx);
         if was == State::SynSent && packet.flags.has(TcpFlags::SYN) {
@@ -82,7 +127,12 @@ impl Client {
             tc.send(PSH_ACK, request, ctx, emit);
         }
         if let Payload::Response(response) = &packet.payload {
-            ctx.trace.outcomes.push(Outcome { request: job.request_id, at: ctx.now, response: Some(response.clone()), served_by: None });
+            ctx.trace.outcomes.push(Outcome {
+                request: job.request_id,
+                at: ctx.now,
+                response: Some(response.clone()),
+                served_by: None,
+            });
         }
         if packet.flags.has(TcpFlags::FIN) {
             tc.send(FIN_ACK, Payload::Empty, ctx, emit);
@@ -104,13 +154,22 @@ pub fn build_request(job: &CurlJob) -> HttpRequest {
     };
     let mut headers: Vec<(String, String)> = Vec::new();
     let overridden = |name: &str| r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    for (name, value) in [("Host", job.host_header.as_str()), ("User-Agent", "curl/7.29.0"), ("Accept", "*/*")] {
+    for (name, value) in [
+        ("Host", job.host_header.as_str()),
+        ("User-Agent", "curl/7.29.0"),
+        ("Accept", "*/*"),
+    ] {
         if !overridden(name) {
             headers.push((name.into(), value.into()));
         }
     }
     headers.extend(r.headers.iter().filter(|(_, v)| !v.is_empty()).cloned());
-    HttpRequest { method: r.method.clone(), target, version: "HTTP/1.1", headers }
+    HttpRequest {
+        method: r.method.clone(),
+        target,
+        version: "HTTP/1.1",
+        headers,
+    }
 }
 
 /// The book's web server: answers every request with a page naming the pod, then closes.
@@ -122,11 +181,21 @@ pub struct WebServer {
 
 impl WebServer {
     pub fn new(rng: ChaCha8Rng) -> WebServer {
-        WebServer { rng, conns: HashMap::new() }
+        WebServer {
+            rng,
+            conns: HashMap::new(),
+        }
     }
 
     /// Handles a segment addressed to the server; true when it answered a request.
-    pub fn receive(&mut self, packet: &Packet, tag: Tag, page: impl FnOnce() -> HttpResponse, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+    pub fn receive(
+        &mut self,
+        packet: &Packet,
+        tag: Tag,
+        page: impl FnOnce() -> HttpResponse,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) -> bool {
         let key = packet.key.reversed();
         if packet.flags.has(TcpFlags::SYN) {
             let mut tc = TaggedConn::new(Conn::accept(packet, self.rng.next_u32()), tag);
@@ -135,13 +204,22 @@ impl WebServer {
             self.conns.insert(key, tc);
             return false;
         }
-        let Some(tc) = self.conns.get_mut(&key) else { return false };
+        let Some(tc) = self.conns.get_mut(&key) else {
+            return false;
+        };
         tc.receive(packet, tag, ctx);
         let mut answered = false;
         if let Payload::Request(_) = &packet.payload {
             let response = page();
-            ctx.step(Step::Served { status: response.status });
-            tc.send(FIN_PSH_ACK, Payload::Response(Arc::new(response)), ctx, emit);
+            ctx.step(Step::Served {
+                status: response.status,
+            });
+            tc.send(
+                FIN_PSH_ACK,
+                Payload::Response(Arc::new(response)),
+                ctx,
+                emit,
+            );
             answered = true;
         } else if packet.flags.has(TcpFlags::FIN) {
             tc.send(ACK, Payload::Empty, ctx, emit);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::routing::{Prefix, RouteAttrs, Vrf};
 use crate::sim::rng::fnv1a;
-use crate::topology::{NodeId, Role, Topology, plan};
+use crate::topology::{NodeId, Role, Topology};
 use crate::trace::{Component, DropReason, NextHop, Step, Tag};
 use crate::wire::{Encap, Packet, Tunnel};
 use crate::world::timeline::{Actor, What};
@@ -24,13 +24,22 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(topology: &Topology) -> Gateway {
         let id = topology.first(Role::Gateway);
-        Gateway { id, address: topology.node(id).address, internet_host: topology.first(Role::InternetHost), vrf: BTreeMap::new() }
+        Gateway {
+            id,
+            address: topology.node(id).address,
+            internet_host: topology.first(Role::InternetHost),
+            vrf: BTreeMap::new(),
+        }
     }
 
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
         match msg {
             Msg::BgpRoutes { prefix, paths } => {
-                let what = What::GatewayRoute { prefix, next_hops: paths.iter().map(|p| p.next_hop).collect(), local_pref: paths.first().map_or(0, |p| p.local_pref) };
+                let what = What::GatewayRoute {
+                    prefix,
+                    next_hops: paths.iter().map(|p| p.next_hop).collect(),
+                    local_pref: paths.first().map_or(0, |p| p.local_pref),
+                };
                 ctx.note(Actor::Gateway, what);
                 if paths.is_empty() {
                     self.vrf.remove(&prefix);
@@ -46,23 +55,46 @@ impl Gateway {
     /// The paths the gateway forwards on: all equal-preference paths with `multipath`, else the
     /// single best (lowest MED, then lowest next hop).
     pub fn active_paths<'a>(&self, paths: &'a [RouteAttrs], multipath: bool) -> &'a [RouteAttrs] {
-        if multipath { paths } else { paths.get(..1).unwrap_or(&[]) }
+        if multipath {
+            paths
+        } else {
+            paths.get(..1).unwrap_or(&[])
+        }
     }
 
     fn forward(&mut self, mut packet: Packet, tag: Tag, ctx: &mut Ctx) {
         ctx.hop(tag, self.id, Component::Gateway);
         if let Some(e) = packet.encap.take() {
-            ctx.step(Step::Decap { tunnel: e.tunnel, label: e.label, outer_src: e.outer_src, outer_dst: e.outer_dst });
+            ctx.step(Step::Decap {
+                tunnel: e.tunnel,
+                label: e.label,
+                outer_src: e.outer_src,
+                outer_dst: e.outer_dst,
+            });
             let host = ctx.env.topology.node(self.internet_host).address;
             if packet.key.dst != host {
                 ctx.step(Step::Drop(DropReason::NoRoute));
                 return;
             }
-            let prefix = Prefix { address: plan::GATEWAY_OUTSIDE, len: 24 };
-            ctx.step(Step::Route { vrf: Vrf::Public, prefix, next_hop: NextHop::Connected, local_pref: 0 });
-            ctx.step(Step::Deliver { to: Component::Host });
+            let prefix = Prefix {
+                address: std::net::Ipv4Addr::new(15, 15, 15, 0),
+                len: 24,
+            };
+            ctx.step(Step::Route {
+                vrf: Vrf::Public,
+                prefix,
+                next_hop: NextHop::Connected,
+                local_pref: 0,
+            });
+            ctx.step(Step::Deliver {
+                to: Component::Host,
+            });
             let delay = ctx.env.topology.delay(self.id, self.internet_host);
-            ctx.send(Addr::InternetHost, delay, Msg::Packet(Box::new(packet), tag));
+            ctx.send(
+                Addr::InternetHost,
+                delay,
+                Msg::Packet(Box::new(packet), tag),
+            );
             return;
         }
         let Some((prefix, paths)) = self.lookup(packet.key.dst) else {
@@ -74,8 +106,20 @@ impl Gateway {
             ctx.step(Step::Drop(DropReason::NoRoute));
             return;
         };
-        let next_hop = if usable.len() > 1 { NextHop::Composite(usable.len() as u8) } else { NextHop::Tunnel { to: first.origin, label: first.label } };
-        ctx.step(Step::Route { vrf: Vrf::Public, prefix, next_hop, local_pref: first.local_pref });
+        let next_hop = if usable.len() > 1 {
+            NextHop::Composite(usable.len() as u8)
+        } else {
+            NextHop::Tunnel {
+                to: first.origin,
+                label: first.label,
+            }
+        };
+        ctx.step(Step::Route {
+            vrf: Vrf::Public,
+            prefix,
+            next_hop,
+            local_pref: first.local_pref,
+        });
         let mut path = first;
         if usable.len() > 1 {
             let k = packet.key;
@@ -87,13 +131,33 @@ impl Gateway {
             let hash = fnv1a(&bytes) as u32;
             let chosen = (hash as usize) % usable.len();
             path = usable.get(chosen).unwrap_or(first);
-            ctx.step(Step::Ecmp { hash, chosen: chosen as u8, of: usable.len() as u8, to: path.origin, label: path.label });
+            ctx.step(Step::Ecmp {
+                hash,
+                chosen: chosen as u8,
+                of: usable.len() as u8,
+                to: path.origin,
+                label: path.label,
+            });
         }
         let outer_dst = path.next_hop;
-        ctx.step(Step::Encap { tunnel: Tunnel::MplsOverGre, label: path.label, outer_src: self.address, outer_dst });
-        packet.encap = Some(Encap { outer_src: self.address, outer_dst, tunnel: Tunnel::MplsOverGre, label: path.label });
+        ctx.step(Step::Encap {
+            tunnel: Tunnel::MplsOverGre,
+            label: path.label,
+            outer_src: self.address,
+            outer_dst,
+        });
+        packet.encap = Some(Encap {
+            outer_src: self.address,
+            outer_dst,
+            tunnel: Tunnel::MplsOverGre,
+            label: path.label,
+        });
         let delay = ctx.env.topology.delay(self.id, path.origin);
-        ctx.send(Addr::Compute(path.origin, Part::VRouter), delay, Msg::Packet(Box::new(packet), tag));
+        ctx.send(
+            Addr::Compute(path.origin, Part::VRouter),
+            delay,
+            Msg::Packet(Box::new(packet), tag),
+        );
     }
 
     /// Longest-prefix match in the VRF.

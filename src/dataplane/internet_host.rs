@@ -33,16 +33,28 @@ impl InternetHost {
 
     /// The address /etc/hosts gives a name (the first matching line wins).
     pub fn resolve(&self, name: &str) -> Option<Ipv4Addr> {
-        self.hosts.iter().find(|e| e.names.iter().any(|n| n.eq_ignore_ascii_case(name))).map(|e| e.address)
+        self.hosts
+            .iter()
+            .find(|e| e.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .map(|e| e.address)
     }
 
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
         let (id, gateway) = (self.id, self.gateway);
         let delay = ctx.env.topology.delay(id, gateway);
-        let mut emit = |p, t, ctx: &mut Ctx| ctx.send(Addr::Gateway, delay, Msg::Packet(Box::new(p), t));
+        let mut emit =
+            |p, t, ctx: &mut Ctx| ctx.send(Addr::Gateway, delay, Msg::Packet(Box::new(p), t));
         match msg {
             Msg::CurlStart(job) => {
-                ctx.hop(Tag { request: job.request_id, conn: 0, packet: 0 }, id, Component::Host);
+                ctx.hop(
+                    Tag {
+                        request: job.request_id,
+                        conn: 0,
+                        packet: 0,
+                    },
+                    id,
+                    Component::Host,
+                );
                 self.client.start(job, self.address, ctx, &mut emit);
             }
             Msg::Packet(packet, tag) => {

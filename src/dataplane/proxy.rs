@@ -34,7 +34,16 @@ pub struct Haproxy {
 
 impl Haproxy {
     pub fn new(instance: Arc<HaproxyInstance>, pid: u32, iface: usize, rng: ChaCha8Rng) -> Haproxy {
-        Haproxy { instance, pid, iface, running: true, rng, next_port: 30000, front: HashMap::new(), back: HashMap::new() }
+        Haproxy {
+            instance,
+            pid,
+            iface,
+            running: true,
+            rng,
+            next_port: 30000,
+            front: HashMap::new(),
+            back: HashMap::new(),
+        }
     }
 
     pub fn vip(&self) -> Ipv4Addr {
@@ -42,13 +51,24 @@ impl Haproxy {
     }
 
     /// Handles a segment arriving on the VIP; false when nothing listens for it.
-    pub fn receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+    pub fn receive(
+        &mut self,
+        packet: &Packet,
+        tag: Tag,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) -> bool {
         let key = packet.key.reversed();
         if self.back.contains_key(&key) {
-            self.from_backend(packet, tag, ctx, emit);
+            self.on_backend_segment(packet, tag, ctx, emit);
             return true;
         }
-        let listening = self.instance.config.frontends.iter().any(|f| f.port == packet.key.dport);
+        let listening = self
+            .instance
+            .config
+            .frontends
+            .iter()
+            .any(|f| f.port == packet.key.dport);
         if !listening {
             return false;
         }
@@ -59,7 +79,9 @@ impl Haproxy {
             self.front.insert(key, tc);
             return true;
         }
-        let Some(tc) = self.front.get_mut(&key) else { return true };
+        let Some(tc) = self.front.get_mut(&key) else {
+            return true;
+        };
         tc.receive(packet, tag, ctx);
         if let Payload::Request(request) = &packet.payload {
             let request = request.clone();
@@ -69,14 +91,25 @@ impl Haproxy {
         {
             tc.send(ACK, Payload::Empty, ctx, emit);
         }
-        if self.front.get(&key).is_some_and(|tc| tc.conn.state == State::Closed) {
+        if self
+            .front
+            .get(&key)
+            .is_some_and(|tc| tc.conn.state == State::Closed)
+        {
             self.front.remove(&key);
         }
         true
     }
 
     /// Evaluates the frontend's rules and forwards the request, or answers 503.
-    fn route(&mut self, front: FlowKey, request: &Arc<HttpRequest>, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) {
+    fn route(
+        &mut self,
+        front: FlowKey,
+        request: &Arc<HttpRequest>,
+        tag: Tag,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) {
         let config = self.instance.config.clone();
         let host = request.header("host");
         let (path, _) = split_target(&request.target);
@@ -86,26 +119,66 @@ impl Haproxy {
             .and_then(|p| config.backends.iter().find(|b| b.pool_uuid == p))
             .and_then(|b| b.members.first())
             .map(|m| (m.address, m.port));
-        ctx.step(Step::HttpRule { host: host.map(Arc::from), path: Arc::from(path), pool: pool.map(Arc::from), server });
+        ctx.step(Step::HttpRule {
+            host: host.map(Arc::from),
+            path: Arc::from(path),
+            pool: pool.map(Arc::from),
+            server,
+        });
         let Some((address, port)) = server else {
             if let Some(tc) = self.front.get_mut(&front) {
-                tc.send(FIN_PSH_ACK, Payload::Response(Arc::new(unavailable())), ctx, emit);
+                tc.send(
+                    FIN_PSH_ACK,
+                    Payload::Response(Arc::new(unavailable())),
+                    ctx,
+                    emit,
+                );
             }
             return;
         };
-        self.next_port = if self.next_port >= 39999 { 30000 } else { self.next_port + 1 };
-        let conn = Conn::connect((self.instance.vip, self.next_port), (address, port), self.rng.next_u32());
-        ctx.step(Step::ProxyConnect { from: front, to: conn.key, backend_conn: 1 });
-        let mut tc = TaggedConn::new(conn, Tag { request: tag.request, conn: tag.conn + 1, packet: 0 });
+        self.next_port = if self.next_port >= 39999 {
+            30000
+        } else {
+            self.next_port + 1
+        };
+        let conn = Conn::connect(
+            (self.instance.vip, self.next_port),
+            (address, port),
+            self.rng.next_u32(),
+        );
+        ctx.step(Step::ProxyConnect {
+            from: front,
+            to: conn.key,
+            backend_conn: 1,
+        });
+        let mut tc = TaggedConn::new(
+            conn,
+            Tag {
+                request: tag.request,
+                conn: tag.conn + 1,
+                packet: 0,
+            },
+        );
         tc.send(SYN, Payload::Empty, ctx, emit);
         let mut forwarded = (**request).clone();
-        forwarded.headers.push(("X-Forwarded-For".into(), front.dst.to_string()));
-        self.back.insert(tc.conn.key, (tc, front, Arc::new(forwarded)));
+        forwarded
+            .headers
+            .push(("X-Forwarded-For".into(), front.dst.to_string()));
+        self.back
+            .insert(tc.conn.key, (tc, front, Arc::new(forwarded)));
     }
 
-    fn from_backend(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) {
+    fn on_backend_segment(
+        &mut self,
+        packet: &Packet,
+        tag: Tag,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) {
         let key = packet.key.reversed();
-        let Some((tc, front, request)) = self.back.get_mut(&key) else { return };
+        let Some((tc, front, request)) = self.back.get_mut(&key) else {
+            return;
+        };
         let was = tc.conn.state;
         tc.receive(packet, tag, ctx);
         if was == State::SynSent && packet.flags.has(TcpFlags::SYN) {
@@ -121,7 +194,11 @@ impl Haproxy {
         {
             ftc.send(FIN_PSH_ACK, Payload::Response(response.clone()), ctx, emit);
         }
-        if self.back.get(&key).is_some_and(|(tc, _, _)| tc.conn.state == State::Closed) {
+        if self
+            .back
+            .get(&key)
+            .is_some_and(|(tc, _, _)| tc.conn.state == State::Closed)
+        {
             self.back.remove(&key);
         }
     }

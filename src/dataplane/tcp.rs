@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::wire::{FlowKey, Packet, Payload, TcpFlags, PROTO_TCP};
+use crate::wire::{FlowKey, PROTO_TCP, Packet, Payload, TcpFlags};
 
 pub const SYN: TcpFlags = TcpFlags::SYN;
 pub const SYN_ACK: TcpFlags = TcpFlags::SYN.with(TcpFlags::ACK);
@@ -39,22 +39,54 @@ pub const INITIAL_TTL: u8 = 64;
 impl Conn {
     /// An active open; its first segment should be a SYN.
     pub fn connect(local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16), isn: u32) -> Conn {
-        let key = FlowKey { src: local.0, dst: remote.0, proto: PROTO_TCP, sport: local.1, dport: remote.1 };
-        Conn { key, state: State::SynSent, snd_nxt: isn, rcv_nxt: 0 }
+        let key = FlowKey {
+            src: local.0,
+            dst: remote.0,
+            proto: PROTO_TCP,
+            sport: local.1,
+            dport: remote.1,
+        };
+        Conn {
+            key,
+            state: State::SynSent,
+            snd_nxt: isn,
+            rcv_nxt: 0,
+        }
     }
 
     /// A passive open for a received SYN; its first segment should be a SYN-ACK.
     pub fn accept(syn: &Packet, isn: u32) -> Conn {
-        Conn { key: syn.key.reversed(), state: State::SynReceived, snd_nxt: isn, rcv_nxt: syn.seq.wrapping_add(1) }
+        Conn {
+            key: syn.key.reversed(),
+            state: State::SynReceived,
+            snd_nxt: isn,
+            rcv_nxt: syn.seq.wrapping_add(1),
+        }
     }
 
     /// Builds the next segment and advances the send sequence.
     pub fn segment(&mut self, flags: TcpFlags, payload: Payload) -> Packet {
-        let ack = if flags.has(TcpFlags::ACK) { self.rcv_nxt } else { 0 };
-        let packet = Packet { key: self.key, ttl: INITIAL_TTL, flags, seq: self.snd_nxt, ack, payload, encap: None };
+        let ack = if flags.has(TcpFlags::ACK) {
+            self.rcv_nxt
+        } else {
+            0
+        };
+        let packet = Packet {
+            key: self.key,
+            ttl: INITIAL_TTL,
+            flags,
+            seq: self.snd_nxt,
+            ack,
+            payload,
+            encap: None,
+        };
         self.snd_nxt = self.snd_nxt.wrapping_add(packet.seq_len());
         if flags.has(TcpFlags::FIN) {
-            self.state = if self.state == State::Established { State::FinWait } else { State::LastAck };
+            self.state = if self.state == State::Established {
+                State::FinWait
+            } else {
+                State::LastAck
+            };
         }
         packet
     }
@@ -91,7 +123,11 @@ mod tests {
 
     #[test]
     fn handshake_exchange_and_close_track_sequence_numbers() {
-        let mut c = Conn::connect((Ipv4Addr::new(10, 0, 0, 1), 40000), (Ipv4Addr::new(10, 0, 0, 2), 80), 1000);
+        let mut c = Conn::connect(
+            (Ipv4Addr::new(10, 0, 0, 1), 40000),
+            (Ipv4Addr::new(10, 0, 0, 2), 80),
+            1000,
+        );
         let syn = c.segment(SYN, Payload::Empty);
         assert_eq!((syn.seq, syn.flags), (1000, SYN));
         let mut s = Conn::accept(&syn, 5000);

@@ -77,7 +77,12 @@ impl Compute {
         }
         let from_label = match packet.encap.take() {
             Some(e) => {
-                ctx.step(Step::Decap { tunnel: e.tunnel, label: e.label, outer_src: e.outer_src, outer_dst: e.outer_dst });
+                ctx.step(Step::Decap {
+                    tunnel: e.tunnel,
+                    label: e.label,
+                    outer_src: e.outer_src,
+                    outer_dst: e.outer_dst,
+                });
                 Some((e.label, e.outer_src))
             }
             None => None,
@@ -86,7 +91,10 @@ impl Compute {
         let flow = match self.flows.table.get_mut(&key) {
             Some(flow) => {
                 flow.packets += 1;
-                ctx.step(Step::FlowHit { key, action: flow.action });
+                ctx.step(Step::FlowHit {
+                    key,
+                    action: flow.action,
+                });
                 *flow
             }
             None => {
@@ -102,7 +110,11 @@ impl Compute {
             }
         };
         if let Some(rw) = flow.rewrite {
-            let old = if rw.dst { (packet.key.dst, packet.key.dport) } else { (packet.key.src, packet.key.sport) };
+            let old = if rw.dst {
+                (packet.key.dst, packet.key.dport)
+            } else {
+                (packet.key.src, packet.key.sport)
+            };
             if rw.dst {
                 packet.key.dst = rw.address;
                 packet.key.dport = rw.port;
@@ -110,7 +122,11 @@ impl Compute {
                 packet.key.src = rw.address;
                 packet.key.sport = rw.port;
             }
-            ctx.step(Step::Nat { dst: rw.dst, old, new: (rw.address, rw.port) });
+            ctx.step(Step::Nat {
+                dst: rw.dst,
+                old,
+                new: (rw.address, rw.port),
+            });
         }
         match flow.next_hop {
             FlowNextHop::Local(component) => {
@@ -120,7 +136,11 @@ impl Compute {
                     _ => return,
                 };
                 ctx.step(Step::Deliver { to: component });
-                ctx.send(Addr::Compute(self.id, part), ctx.env.delays.tap, Msg::Packet(Box::new(packet), tag));
+                ctx.send(
+                    Addr::Compute(self.id, part),
+                    ctx.env.delays.tap,
+                    Msg::Packet(Box::new(packet), tag),
+                );
             }
             FlowNextHop::Tunnel { to, label } => self.encapsulate(packet, tag, to, label, ctx),
         }
@@ -133,13 +153,29 @@ impl Compute {
             Tunnel::MplsOverGre
         } else {
             // The UDP source port carries the flow's entropy, as vRouter does for ECMP underlays.
-            Tunnel::MplsOverUdp { source_port: 49152 | (self.hash(packet.key) as u16 & 0x3fff) }
+            Tunnel::MplsOverUdp {
+                source_port: 49152 | (self.hash(packet.key) as u16 & 0x3fff),
+            }
         };
-        let encap = Encap { outer_src: self.address, outer_dst, tunnel, label };
-        ctx.step(Step::Encap { tunnel, label, outer_src: self.address, outer_dst });
+        let encap = Encap {
+            outer_src: self.address,
+            outer_dst,
+            tunnel,
+            label,
+        };
+        ctx.step(Step::Encap {
+            tunnel,
+            label,
+            outer_src: self.address,
+            outer_dst,
+        });
         packet.encap = Some(encap);
         let delay = topology.delay(self.id, to);
-        let addr = if topology.node(to).role == Role::Gateway { Addr::Gateway } else { Addr::Compute(to, Part::VRouter) };
+        let addr = if topology.node(to).role == Role::Gateway {
+            Addr::Gateway
+        } else {
+            Addr::Compute(to, Part::VRouter)
+        };
         ctx.send(addr, delay, Msg::Packet(Box::new(packet), tag));
     }
 
@@ -161,7 +197,12 @@ impl Compute {
         let iface = self.interfaces.get(*self.by_label.get(&label)?)?;
         let next_hop = FlowNextHop::Local(iface.owner);
         if key.dst == iface.ip {
-            return Some(Decision { action: FlowAction::Forward, rewrite: None, next_hop, vrf: Vrf::PodNetwork });
+            return Some(Decision {
+                action: FlowAction::Forward,
+                rewrite: None,
+                next_hop,
+                vrf: Vrf::PodNetwork,
+            });
         }
         let fip = iface.fips.iter().find(|f| f.ip == key.dst)?;
         let _ = ctx;
@@ -174,70 +215,177 @@ impl Compute {
         if let Some((vrf, paths)) = self.fib.get(&key.dst) {
             let vrf = *vrf;
             let best = paths.first().map_or(0, |p| p.local_pref);
-            let next_hop = if paths.len() > 1 { NextHop::Composite(paths.len() as u8) } else { self.next_hop_of(paths.first()?) };
-            ctx.step(Step::Route { vrf, prefix: Prefix::host(key.dst), next_hop, local_pref: best });
+            let next_hop = if paths.len() > 1 {
+                NextHop::Composite(paths.len() as u8)
+            } else {
+                self.next_hop_of(paths.first()?)
+            };
+            ctx.step(Step::Route {
+                vrf,
+                prefix: Prefix::host(key.dst),
+                next_hop,
+                local_pref: best,
+            });
             let chosen = self.choose(paths, key, ctx)?;
             if chosen.origin != self.id {
-                return Some(Decision { action: FlowAction::Forward, rewrite: None, next_hop: FlowNextHop::Tunnel { to: chosen.origin, label: chosen.label }, vrf });
+                return Some(Decision {
+                    action: FlowAction::Forward,
+                    rewrite: None,
+                    next_hop: FlowNextHop::Tunnel {
+                        to: chosen.origin,
+                        label: chosen.label,
+                    },
+                    vrf,
+                });
             }
             let iface = self.interfaces.get(*self.by_label.get(&chosen.label)?)?;
             let next_hop = FlowNextHop::Local(iface.owner);
             if iface.ip == key.dst {
-                return Some(Decision { action: FlowAction::Forward, rewrite: None, next_hop, vrf });
+                return Some(Decision {
+                    action: FlowAction::Forward,
+                    rewrite: None,
+                    next_hop,
+                    vrf,
+                });
             }
             let fip = iface.fips.iter().find(|f| f.ip == key.dst)?;
-            return Some(Decision { vrf, ..nat_to_interface(fip, key, iface.ip, next_hop) });
+            return Some(Decision {
+                vrf,
+                ..nat_to_interface(fip, key, iface.ip, next_hop)
+            });
         }
-        if [plan::POD_SUBNET, plan::SERVICE_SUBNET].iter().any(|s| contains(*s, key.dst)) {
+        if [plan::POD_SUBNET, plan::SERVICE_SUBNET]
+            .iter()
+            .any(|s| contains(*s, key.dst))
+        {
             return None;
         }
         let gateway = ctx.env.topology.first(Role::Gateway);
         let label = plan::GATEWAY_VRF_LABEL;
         let next_hop = NextHop::Tunnel { to: gateway, label };
-        ctx.step(Step::Route { vrf: Vrf::Public, prefix: Prefix { address: Ipv4Addr::UNSPECIFIED, len: 0 }, next_hop, local_pref: 100 });
-        Some(Decision { action: FlowAction::Forward, rewrite: None, next_hop: FlowNextHop::Tunnel { to: gateway, label }, vrf: Vrf::Public })
+        ctx.step(Step::Route {
+            vrf: Vrf::Public,
+            prefix: Prefix {
+                address: Ipv4Addr::UNSPECIFIED,
+                len: 0,
+            },
+            next_hop,
+            local_pref: 100,
+        });
+        Some(Decision {
+            action: FlowAction::Forward,
+            rewrite: None,
+            next_hop: FlowNextHop::Tunnel { to: gateway, label },
+            vrf: Vrf::Public,
+        })
     }
 
     fn next_hop_of(&self, path: &RouteAttrs) -> NextHop {
         if path.origin == self.id {
-            match self.by_label.get(&path.label).and_then(|&i| self.interfaces.get(i)) {
+            match self
+                .by_label
+                .get(&path.label)
+                .and_then(|&i| self.interfaces.get(i))
+            {
                 Some(iface) => NextHop::Interface(iface.owner),
-                None => NextHop::Tunnel { to: path.origin, label: path.label },
+                None => NextHop::Tunnel {
+                    to: path.origin,
+                    label: path.label,
+                },
             }
         } else {
-            NextHop::Tunnel { to: path.origin, label: path.label }
+            NextHop::Tunnel {
+                to: path.origin,
+                label: path.label,
+            }
         }
     }
 
     /// Picks one member of a composite next hop by the flow's hash.
-    fn choose<'a>(&self, paths: &'a [RouteAttrs], key: FlowKey, ctx: &mut Ctx) -> Option<&'a RouteAttrs> {
+    fn choose<'a>(
+        &self,
+        paths: &'a [RouteAttrs],
+        key: FlowKey,
+        ctx: &mut Ctx,
+    ) -> Option<&'a RouteAttrs> {
         if paths.len() <= 1 {
             return paths.first();
         }
         let hash = self.hash(key);
         let chosen = (hash as usize) % paths.len();
         let path = paths.get(chosen)?;
-        ctx.step(Step::Ecmp { hash, chosen: chosen as u8, of: paths.len() as u8, to: path.origin, label: path.label });
+        ctx.step(Step::Ecmp {
+            hash,
+            chosen: chosen as u8,
+            of: paths.len() as u8,
+            to: path.origin,
+            label: path.label,
+        });
         Some(path)
     }
 
     /// Installs the flow and its reverse; returns the forward flow.
-    fn create_flows(&mut self, key: FlowKey, d: Decision, came_from: Option<Ipv4Addr>, ctx: &mut Ctx) -> Flow {
+    fn create_flows(
+        &mut self,
+        key: FlowKey,
+        d: Decision,
+        came_from: Option<Ipv4Addr>,
+        ctx: &mut Ctx,
+    ) -> Flow {
         let translated = match d.rewrite {
-            Some(rw) if rw.dst => FlowKey { dst: rw.address, dport: rw.port, ..key },
-            Some(rw) => FlowKey { src: rw.address, sport: rw.port, ..key },
+            Some(rw) if rw.dst => FlowKey {
+                dst: rw.address,
+                dport: rw.port,
+                ..key
+            },
+            Some(rw) => FlowKey {
+                src: rw.address,
+                sport: rw.port,
+                ..key
+            },
             None => key,
         };
         let reverse_key = translated.reversed();
         let reverse_rewrite = d.rewrite.map(|rw| {
-            if rw.dst { Rewrite { dst: false, address: key.dst, port: key.dport } } else { Rewrite { dst: true, address: key.src, port: key.sport } }
+            if rw.dst {
+                Rewrite {
+                    dst: false,
+                    address: key.dst,
+                    port: key.dport,
+                }
+            } else {
+                Rewrite {
+                    dst: true,
+                    address: key.src,
+                    port: key.sport,
+                }
+            }
         });
         let reverse_hop = self.reverse_next_hop(key, came_from, ctx);
         let index = self.flows.next_index();
-        let forward = Flow { index, reverse: index + 1, action: d.action, rewrite: d.rewrite, next_hop: d.next_hop, vrf: d.vrf, packets: 1 };
-        let reverse =
-            Flow { index: index + 1, reverse: index, action: d.action.reverse(), rewrite: reverse_rewrite, next_hop: reverse_hop, vrf: d.vrf, packets: 0 };
-        ctx.step(Step::FlowCreated { key, action: d.action, reverse: reverse_key });
+        let forward = Flow {
+            index,
+            reverse: index + 1,
+            action: d.action,
+            rewrite: d.rewrite,
+            next_hop: d.next_hop,
+            vrf: d.vrf,
+            packets: 1,
+        };
+        let reverse = Flow {
+            index: index + 1,
+            reverse: index,
+            action: d.action.reverse(),
+            rewrite: reverse_rewrite,
+            next_hop: reverse_hop,
+            vrf: d.vrf,
+            packets: 0,
+        };
+        ctx.step(Step::FlowCreated {
+            key,
+            action: d.action,
+            reverse: reverse_key,
+        });
         self.flows.insert(key, forward);
         self.flows.insert(reverse_key, reverse);
         forward
@@ -245,32 +393,76 @@ impl Compute {
 
     /// Where replies go: back to the local interface that sent, or back through the tunnel to
     /// the node that owns the source address.
-    fn reverse_next_hop(&self, key: FlowKey, came_from: Option<Ipv4Addr>, ctx: &Ctx) -> FlowNextHop {
+    fn reverse_next_hop(
+        &self,
+        key: FlowKey,
+        came_from: Option<Ipv4Addr>,
+        ctx: &Ctx,
+    ) -> FlowNextHop {
         if came_from.is_none()
-            && let Some(iface) = self.by_ip.get(&key.src).and_then(|&i| self.interfaces.get(i))
+            && let Some(iface) = self
+                .by_ip
+                .get(&key.src)
+                .and_then(|&i| self.interfaces.get(i))
         {
             return FlowNextHop::Local(iface.owner);
         }
         if let Some((_, paths)) = self.fib.get(&key.src)
             && let Some(path) = paths.first()
         {
-            return FlowNextHop::Tunnel { to: path.origin, label: path.label };
+            return FlowNextHop::Tunnel {
+                to: path.origin,
+                label: path.label,
+            };
         }
         let topology = &ctx.env.topology;
         match came_from.and_then(|a| topology.by_address(a)) {
-            Some(node) if topology.node(node).role == Role::Gateway => FlowNextHop::Tunnel { to: node, label: plan::GATEWAY_VRF_LABEL },
-            _ => FlowNextHop::Tunnel { to: topology.first(Role::Gateway), label: plan::GATEWAY_VRF_LABEL },
+            Some(node) if topology.node(node).role == Role::Gateway => FlowNextHop::Tunnel {
+                to: node,
+                label: plan::GATEWAY_VRF_LABEL,
+            },
+            _ => FlowNextHop::Tunnel {
+                to: topology.first(Role::Gateway),
+                label: plan::GATEWAY_VRF_LABEL,
+            },
         }
     }
 }
 
 /// NAT towards an interface that holds `fip`: with a port map (a service), destination NAT with
 /// port translation; without (an ingress FIP), destination NAT only.
-fn nat_to_interface(fip: &super::compute::Fip, key: FlowKey, ip: Ipv4Addr, next_hop: FlowNextHop) -> Decision {
-    let mapped = fip.port_map.iter().find(|(from, _)| *from == key.dport).map(|(_, to)| *to);
+fn nat_to_interface(
+    fip: &super::compute::Fip,
+    key: FlowKey,
+    ip: Ipv4Addr,
+    next_hop: FlowNextHop,
+) -> Decision {
+    let mapped = fip
+        .port_map
+        .iter()
+        .find(|(from, _)| *from == key.dport)
+        .map(|(_, to)| *to);
     match mapped {
-        Some(port) => Decision { action: FlowAction::NatDstPort, rewrite: Some(Rewrite { dst: true, address: ip, port }), next_hop, vrf: Vrf::ServiceNetwork },
-        None => Decision { action: FlowAction::NatDst, rewrite: Some(Rewrite { dst: true, address: ip, port: key.dport }), next_hop, vrf: Vrf::Public },
+        Some(port) => Decision {
+            action: FlowAction::NatDstPort,
+            rewrite: Some(Rewrite {
+                dst: true,
+                address: ip,
+                port,
+            }),
+            next_hop,
+            vrf: Vrf::ServiceNetwork,
+        },
+        None => Decision {
+            action: FlowAction::NatDst,
+            rewrite: Some(Rewrite {
+                dst: true,
+                address: ip,
+                port: key.dport,
+            }),
+            next_hop,
+            vrf: Vrf::Public,
+        },
     }
 }
 

@@ -41,7 +41,11 @@ impl StoredObject {
 }
 
 pub fn key_of(object: &Object) -> ObjectKey {
-    ObjectKey { kind: object.kind(), namespace: object.meta.namespace.clone(), name: object.meta.name.clone() }
+    ObjectKey {
+        kind: object.kind(),
+        namespace: object.meta.namespace.clone(),
+        name: object.meta.name.clone(),
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -11,7 +11,8 @@ use crate::scenario::run::{CurlResult, Output, Run};
 use crate::world::World;
 
 pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
-    let mut lines: Vec<Value> = vec![json!({"type": "run", "scenario": scenario.name, "seed": seed})];
+    let mut lines: Vec<Value> =
+        vec![json!({"type": "run", "scenario": scenario.name, "seed": seed})];
     let world = &run.world;
     let mut next_note = 0;
     for step in &run.steps {

@@ -16,7 +16,10 @@ pub fn hop_name(world: &World, node: NodeId, component: Component) -> String {
 }
 
 pub fn pod_name(world: &World, node: NodeId, slot: u16) -> String {
-    world.compute(node).and_then(|c| c.pods.get(usize::from(slot))).map_or_else(|| format!("pod#{slot}"), |p| p.key.name.clone())
+    world
+        .compute(node)
+        .and_then(|c| c.pods.get(usize::from(slot)))
+        .map_or_else(|| format!("pod#{slot}"), |p| p.key.name.clone())
 }
 
 pub fn component_name(world: &World, hop: &Hop) -> String {

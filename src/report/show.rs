@@ -28,7 +28,13 @@ pub fn render(world: &World, what: &Show, ns: &str) -> Result<String, String> {
     })
 }
 
-fn get(world: &World, kind: Kind, name: Option<&str>, output: GetOutput, ns: &str) -> Result<String, String> {
+fn get(
+    world: &World,
+    kind: Kind,
+    name: Option<&str>,
+    output: GetOutput,
+    ns: &str,
+) -> Result<String, String> {
     let objects: Vec<&StoredObject> = world
         .apiserver
         .list(kind)
@@ -37,11 +43,18 @@ fn get(world: &World, kind: Kind, name: Option<&str>, output: GetOutput, ns: &st
         .filter(|o| name.is_none_or(|n| o.object.meta.name == n))
         .collect();
     if let (Some(n), true) = (name, objects.is_empty()) {
-        return Err(format!("{}/{n} does not exist (Error from server (NotFound))", kind.reference_word()));
+        return Err(format!(
+            "{}/{n} does not exist (Error from server (NotFound))",
+            kind.reference_word()
+        ));
     }
     if output == GetOutput::Yaml {
         let docs: Vec<Value> = objects.iter().map(|o| to_json(world, o)).collect();
-        let value = if docs.len() == 1 { docs.into_iter().next().unwrap_or(Value::Null) } else { json!({"apiVersion": "v1", "kind": "List", "items": docs}) };
+        let value = if docs.len() == 1 {
+            docs.into_iter().next().unwrap_or(Value::Null)
+        } else {
+            json!({"apiVersion": "v1", "kind": "List", "items": docs})
+        };
         return serde_saphyr::to_string(&value).map_err(|e| e.to_string());
     }
     let wide = output == GetOutput::Wide;
@@ -49,9 +62,34 @@ fn get(world: &World, kind: Kind, name: Option<&str>, output: GetOutput, ns: &st
     let mut rows = Vec::new();
     let header: &[&str] = match (kind, wide) {
         (Kind::Pod, false) => &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
-        (Kind::Pod, true) => &["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
-        (Kind::Service, false) => &["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
-        (Kind::Service, true) => &["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"],
+        (Kind::Pod, true) => &[
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED NODE",
+            "READINESS GATES",
+        ],
+        (Kind::Service, false) => &[
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE",
+        ],
+        (Kind::Service, true) => &[
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE",
+            "SELECTOR",
+        ],
         (Kind::Ingress, _) => &["NAME", "HOSTS", "ADDRESS", "PORTS", "AGE"],
         (Kind::Deployment, _) => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         (Kind::Namespace, _) => &["NAME", "STATUS", "AGE"],
@@ -63,7 +101,18 @@ fn get(world: &World, kind: Kind, name: Option<&str>, output: GetOutput, ns: &st
         let row: Vec<String> = match &o.object.spec {
             Spec::Pod(spec) => {
                 let running = o.status.pod_ip.is_some();
-                let mut r = vec![meta.name.clone(), if running { "1/1" } else { "0/1" }.into(), if running { "Running" } else { "ContainerCreating" }.into(), "0".into(), a];
+                let mut r = vec![
+                    meta.name.clone(),
+                    if running { "1/1" } else { "0/1" }.into(),
+                    if running {
+                        "Running"
+                    } else {
+                        "ContainerCreating"
+                    }
+                    .into(),
+                    "0".into(),
+                    a,
+                ];
                 if wide {
                     r.push(o.status.pod_ip.map_or("<none>".into(), |ip| ip.to_string()));
                     r.push(spec.node_name.clone().unwrap_or("<none>".into()));
@@ -77,24 +126,96 @@ fn get(world: &World, kind: Kind, name: Option<&str>, output: GetOutput, ns: &st
                     ServiceType::LoadBalancer => "LoadBalancer",
                     ServiceType::NodePort => "NodePort",
                 };
-                let external = o.status.load_balancer.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-                let external = if external.is_empty() { if spec.service_type == ServiceType::LoadBalancer { "<pending>".into() } else { "<none>".into() } } else { external };
-                let ports = spec.ports.iter().map(|p| format!("{}/{}", p.port, if p.protocol == crate::k8s::objects::Protocol::Udp { "UDP" } else { "TCP" })).collect::<Vec<_>>().join(",");
-                let mut r = vec![meta.name.clone(), ty.into(), o.status.cluster_ip.map_or("<none>".into(), |ip| ip.to_string()), external, ports, a];
+                let external = o
+                    .status
+                    .load_balancer
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let external = if external.is_empty() {
+                    if spec.service_type == ServiceType::LoadBalancer {
+                        "<pending>".into()
+                    } else {
+                        "<none>".into()
+                    }
+                } else {
+                    external
+                };
+                let ports = spec
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}/{}",
+                            p.port,
+                            if p.protocol == crate::k8s::objects::Protocol::Udp {
+                                "UDP"
+                            } else {
+                                "TCP"
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let mut r = vec![
+                    meta.name.clone(),
+                    ty.into(),
+                    o.status
+                        .cluster_ip
+                        .map_or("<none>".into(), |ip| ip.to_string()),
+                    external,
+                    ports,
+                    a,
+                ];
                 if wide {
-                    r.push(if spec.selector.is_empty() { "<none>".into() } else { spec.selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",") });
+                    r.push(if spec.selector.is_empty() {
+                        "<none>".into()
+                    } else {
+                        spec.selector
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    });
                 }
                 r
             }
             Spec::Ingress(spec) => {
-                let hosts: Vec<String> = spec.rules.iter().map(|r| r.host.clone().unwrap_or("*".into())).collect();
-                let hosts = if hosts.is_empty() { "*".into() } else { hosts.join(",") };
-                let address = o.status.load_balancer.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+                let hosts: Vec<String> = spec
+                    .rules
+                    .iter()
+                    .map(|r| r.host.clone().unwrap_or("*".into()))
+                    .collect();
+                let hosts = if hosts.is_empty() {
+                    "*".into()
+                } else {
+                    hosts.join(",")
+                };
+                let address = o
+                    .status
+                    .load_balancer
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
                 vec![meta.name.clone(), hosts, address, "80".into(), a]
             }
             Spec::Deployment(spec) => {
-                let ready = world.apiserver.list(Kind::Pod).filter(|p| p.owner.as_deref() == Some(meta.name.as_str()) && p.status.pod_ip.is_some()).count();
-                vec![meta.name.clone(), format!("{ready}/{}", spec.replicas), spec.replicas.to_string(), ready.to_string(), a]
+                let ready = world
+                    .apiserver
+                    .list(Kind::Pod)
+                    .filter(|p| {
+                        p.owner.as_deref() == Some(meta.name.as_str()) && p.status.pod_ip.is_some()
+                    })
+                    .count();
+                vec![
+                    meta.name.clone(),
+                    format!("{ready}/{}", spec.replicas),
+                    spec.replicas.to_string(),
+                    ready.to_string(),
+                    a,
+                ]
             }
             Spec::Namespace => vec![meta.name.clone(), "Active".into(), a],
         };
@@ -125,7 +246,11 @@ fn to_json(world: &World, o: &StoredObject) -> Value {
         PortRef::Name(s) => json!(s),
     };
     let (api_version, spec, status) = match &o.object.spec {
-        Spec::Namespace => ("v1", json!({"finalizers": ["kubernetes"]}), json!({"phase": "Active"})),
+        Spec::Namespace => (
+            "v1",
+            json!({"finalizers": ["kubernetes"]}),
+            json!({"phase": "Active"}),
+        ),
         Spec::Pod(spec) => (
             "v1",
             json!({"nodeName": spec.node_name, "containers": spec.containers.iter().map(|c| json!({"name": c.name, "image": c.image})).collect::<Vec<_>>()}),
@@ -141,7 +266,11 @@ fn to_json(world: &World, o: &StoredObject) -> Value {
             }),
             lb_status,
         ),
-        Spec::Deployment(spec) => ("apps/v1", json!({"replicas": spec.replicas, "selector": {"matchLabels": spec.selector}}), json!({})),
+        Spec::Deployment(spec) => (
+            "apps/v1",
+            json!({"replicas": spec.replicas, "selector": {"matchLabels": spec.selector}}),
+            json!({}),
+        ),
         Spec::Ingress(spec) => {
             let backend = |b: &crate::k8s::objects::IngressBackend| json!({"serviceName": b.service_name, "servicePort": port(&b.service_port)});
             let mut s = json!({});
@@ -153,7 +282,11 @@ fn to_json(world: &World, o: &StoredObject) -> Value {
                     .rules
                     .iter()
                     .map(|r| {
-                        let paths: Vec<Value> = r.paths.iter().map(|p| json!({"path": p.path, "backend": backend(&p.backend)})).collect();
+                        let paths: Vec<Value> = r
+                            .paths
+                            .iter()
+                            .map(|p| json!({"path": p.path, "backend": backend(&p.backend)}))
+                            .collect();
                         let mut rule = json!({"http": {"paths": paths}});
                         if let Some(h) = &r.host {
                             rule["host"] = json!(h);
@@ -176,7 +309,11 @@ fn loadbalancers(world: &World) -> String {
         let _ = writeln!(out, "  provider: {}", lb.provider.as_str());
         let _ = write!(out, "  vip: {}", lb.vip);
         if let Some(fip) = lb.fip {
-            let _ = write!(out, "  floating-ip: {fip} ({})", lb.fip_pool.as_deref().unwrap_or("?"));
+            let _ = write!(
+                out,
+                "  floating-ip: {fip} ({})",
+                lb.fip_pool.as_deref().unwrap_or("?")
+            );
         }
         out.push('\n');
         if let Some(vmi) = &lb.vmi {
@@ -200,8 +337,21 @@ fn loadbalancers(world: &World) -> String {
             };
             let _ = writeln!(out, "    pool {}  {rule}", l.pool.uuid);
             for m in &l.pool.members {
-                let who = m.target.as_ref().map(|t| format!("  (pod {})", t.pod.name)).or_else(|| m.service.as_ref().map(|s| format!("  (service {})", s.name))).unwrap_or_default();
-                let _ = writeln!(out, "      member {}  {}:{}{who}", m.uuid, m.address, m.port);
+                let who = m
+                    .target
+                    .as_ref()
+                    .map(|t| format!("  (pod {})", t.pod.name))
+                    .or_else(|| {
+                        m.service
+                            .as_ref()
+                            .map(|s| format!("  (service {})", s.name))
+                    })
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "      member {}  {}:{}{who}",
+                    m.uuid, m.address, m.port
+                );
             }
         }
         out.push('\n');
@@ -212,8 +362,16 @@ fn loadbalancers(world: &World) -> String {
     out
 }
 
-fn compute_names<'a>(world: &'a World, node: Option<&str>) -> Result<Vec<&'a crate::dataplane::Compute>, String> {
-    let computes: Vec<_> = world.computes.iter().flatten().filter(|c| node.is_none_or(|n| c.name == n)).collect();
+fn compute_names<'a>(
+    world: &'a World,
+    node: Option<&str>,
+) -> Result<Vec<&'a crate::dataplane::Compute>, String> {
+    let computes: Vec<_> = world
+        .computes
+        .iter()
+        .flatten()
+        .filter(|c| node.is_none_or(|n| c.name == n))
+        .collect();
     match (node, computes.is_empty()) {
         (Some(n), true) => Err(format!("node/{n} is not a compute node")),
         _ => Ok(computes),
@@ -229,27 +387,62 @@ fn processes(world: &World, node: Option<&str>) -> Result<String, String> {
             let _ = writeln!(out, "(no haproxy process)");
         }
         for h in running.iter().filter(|_| c.up) {
-            let dir = format!("{}/{}", crate::dataplane::haproxy::render::LB_DIR, h.instance.lb_uuid);
-            let role = if h.instance.index == 0 { "active" } else { "standby" };
-            let _ = writeln!(out, "haproxy  {:>6}      1  haproxy -f {dir}/haproxy.conf -p {dir}/haproxy.pid   # {} ({role})", h.pid, h.instance.ingress.name);
+            let dir = format!(
+                "{}/{}",
+                crate::dataplane::haproxy::render::LB_DIR,
+                h.instance.lb_uuid
+            );
+            let role = if h.instance.index == 0 {
+                "active"
+            } else {
+                "standby"
+            };
+            let _ = writeln!(
+                out,
+                "haproxy  {:>6}      1  haproxy -f {dir}/haproxy.conf -p {dir}/haproxy.pid   # {} ({role})",
+                h.pid, h.instance.ingress.name
+            );
         }
         out.push('\n');
     }
     Ok(out)
 }
 
-fn haproxy_conf(world: &World, ingress: &str, node: Option<&str>, ns: &str) -> Result<String, String> {
-    let key = ObjectKey { kind: Kind::Ingress, namespace: ns.to_string(), name: ingress.to_string() };
-    let lb = world.kube_manager.loadbalancers.get(&key).ok_or_else(|| format!("ingress/{ingress} has no loadbalancer"))?;
+fn haproxy_conf(
+    world: &World,
+    ingress: &str,
+    node: Option<&str>,
+    ns: &str,
+) -> Result<String, String> {
+    let key = ObjectKey {
+        kind: Kind::Ingress,
+        namespace: ns.to_string(),
+        name: ingress.to_string(),
+    };
+    let lb = world
+        .kube_manager
+        .loadbalancers
+        .get(&key)
+        .ok_or_else(|| format!("ingress/{ingress} has no loadbalancer"))?;
     let mut candidates: Vec<_> = world
         .computes
         .iter()
         .flatten()
         .filter(|c| node.is_none_or(|n| c.name == n))
-        .flat_map(|c| c.haproxies.iter().filter(|h| h.running && h.instance.lb_uuid.as_ref() == lb.uuid).map(move |h| (h.instance.index, c.name, h)))
+        .flat_map(|c| {
+            c.haproxies
+                .iter()
+                .filter(|h| h.running && h.instance.lb_uuid.as_ref() == lb.uuid)
+                .map(move |h| (h.instance.index, c.name, h))
+        })
         .collect();
     candidates.sort_by_key(|(i, n, _)| (*i, *n));
-    let (_, _, h) = candidates.first().ok_or_else(|| format!("no haproxy runs for ingress/{ingress}{}", node.map(|n| format!(" on {n}")).unwrap_or_default()))?;
+    let (_, _, h) = candidates.first().ok_or_else(|| {
+        format!(
+            "no haproxy runs for ingress/{ingress}{}",
+            node.map(|n| format!(" on {n}")).unwrap_or_default()
+        )
+    })?;
     Ok(h.instance.conf.to_string())
 }
 
@@ -271,18 +464,40 @@ fn gateway_routes(world: &World, detail: bool) -> String {
     for (prefix, paths) in &gw.vrf {
         let active = gw.active_paths(paths, multipath).len();
         if detail {
-            let _ = writeln!(out, "\n{prefix} ({} entr{}, {} announced)", paths.len(), if paths.len() == 1 { "y" } else { "ies" }, active);
+            let _ = writeln!(
+                out,
+                "\n{prefix} ({} entr{}, {} announced)",
+                paths.len(),
+                if paths.len() == 1 { "y" } else { "ies" },
+                active
+            );
             for (i, p) in paths.iter().enumerate() {
                 let mark = if i < active { "*" } else { " " };
-                let _ = writeln!(out, "        {mark}BGP    Preference: 170/-{}", p.local_pref + 1);
-                let _ = writeln!(out, "                Route Distinguisher: {}", p.rd(Vrf::Public));
+                let _ = writeln!(
+                    out,
+                    "        {mark}BGP    Preference: 170/-{}",
+                    p.local_pref + 1
+                );
+                let _ = writeln!(
+                    out,
+                    "                Route Distinguisher: {}",
+                    p.rd(Vrf::Public)
+                );
                 let _ = writeln!(out, "                Next hop type: Indirect");
                 let _ = writeln!(out, "                Source: {rr}");
-                let _ = writeln!(out, "                Next hop: via gr-2/3/0.32771 (GRE tunnel to {}), selected", p.next_hop);
+                let _ = writeln!(
+                    out,
+                    "                Next hop: via gr-2/3/0.32771 (GRE tunnel to {}), selected",
+                    p.next_hop
+                );
                 let _ = writeln!(out, "                Label operation: Push {}", p.label);
                 let _ = writeln!(out, "                Protocol next hop: {}", p.next_hop);
                 let _ = writeln!(out, "                Local Preference: {}", p.local_pref);
-                let _ = writeln!(out, "                State: <{}Secondary Int Ext>", if i < active { "Active " } else { "" });
+                let _ = writeln!(
+                    out,
+                    "                State: <{}Secondary Int Ext>",
+                    if i < active { "Active " } else { "" }
+                );
                 let _ = writeln!(out, "                Metric: {}", p.med);
                 let _ = writeln!(out, "                AS path: ?");
                 let _ = writeln!(out, "                VPN Label: {}", p.label);
@@ -290,19 +505,40 @@ fn gateway_routes(world: &World, detail: bool) -> String {
             }
         } else {
             for (i, p) in paths.iter().enumerate() {
-                let lead = if i == 0 { format!("{:<19}", prefix.to_string()) } else { " ".repeat(19) };
+                let lead = if i == 0 {
+                    format!("{:<19}", prefix.to_string())
+                } else {
+                    " ".repeat(19)
+                };
                 let mark = if i < active { "*" } else { " " };
-                let _ = writeln!(out, "{lead}{mark}[BGP/170] MED {}, localpref {}, from {rr}", p.med, p.local_pref);
-                let _ = writeln!(out, "                      AS path: ?, validation-state: unverified");
-                let _ = writeln!(out, "                    > via gr-2/3/0.32771 to {}, Push {}", p.next_hop, p.label);
+                let _ = writeln!(
+                    out,
+                    "{lead}{mark}[BGP/170] MED {}, localpref {}, from {rr}",
+                    p.med, p.local_pref
+                );
+                let _ = writeln!(
+                    out,
+                    "                      AS path: ?, validation-state: unverified"
+                );
+                let _ = writeln!(
+                    out,
+                    "                    > via gr-2/3/0.32771 to {}, Push {}",
+                    p.next_hop, p.label
+                );
             }
         }
     }
-    let connected = format!("{}/24", plan::GATEWAY_OUTSIDE);
+    let connected = "15.15.15.0/24";
     if detail {
-        let _ = writeln!(out, "\n{connected} (1 entry, 1 announced)\n        *Direct Preference: 0\n                Next hop: via ge-0/0/1.0, selected");
+        let _ = writeln!(
+            out,
+            "\n{connected} (1 entry, 1 announced)\n        *Direct Preference: 0\n                Next hop: via ge-0/0/1.0, selected"
+        );
     } else {
-        let _ = writeln!(out, "{connected:<19}*[Direct/0]\n                    > via ge-0/0/1.0");
+        let _ = writeln!(
+            out,
+            "{connected:<19}*[Direct/0]\n                    > via ge-0/0/1.0"
+        );
     }
     out
 }
@@ -320,7 +556,17 @@ fn control_routes(world: &World) -> String {
         sorted.sort_by_key(|p| (std::cmp::Reverse(p.local_pref), p.med, p.next_hop, p.label));
         for p in &sorted {
             let mark = if best.contains(p) { "*" } else { " " };
-            let _ = writeln!(out, "  {mark} {:<18} next hop {:<14} label {:<4} localpref {:<4} MED {:<4} RD {}  (XMPP {})", prefix.to_string(), p.next_hop.to_string(), p.label, p.local_pref, p.med, p.rd(*vrf), world.env.topology.name(p.origin));
+            let _ = writeln!(
+                out,
+                "  {mark} {:<18} next hop {:<14} label {:<4} localpref {:<4} MED {:<4} RD {}  (XMPP {})",
+                prefix.to_string(),
+                p.next_hop.to_string(),
+                p.label,
+                p.local_pref,
+                p.med,
+                p.rd(*vrf),
+                world.env.topology.name(p.origin)
+            );
         }
     }
     if out.is_empty() {
@@ -330,13 +576,35 @@ fn control_routes(world: &World) -> String {
 }
 
 fn flows(world: &World, node: &str) -> Result<String, String> {
-    let c = compute_names(world, Some(node))?.into_iter().next().ok_or_else(|| format!("node/{node} is not a compute node"))?;
-    let mut rows = vec![["Index", "Source:Port", "Destination:Port", "Proto", "Action", "VRF", "Packets"].map(String::from).to_vec()];
-    let mut entries: Vec<_> = c.flows.order.iter().filter_map(|k| c.flows.table.get(k).map(|f| (k, f))).collect();
+    let c = compute_names(world, Some(node))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("node/{node} is not a compute node"))?;
+    let mut rows = vec![
+        [
+            "Index",
+            "Source:Port",
+            "Destination:Port",
+            "Proto",
+            "Action",
+            "VRF",
+            "Packets",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut entries: Vec<_> = c
+        .flows
+        .order
+        .iter()
+        .filter_map(|k| c.flows.table.get(k).map(|f| (k, f)))
+        .collect();
     entries.sort_by_key(|(_, f)| f.index);
     for (k, f) in entries {
         let action = match (f.action, f.rewrite) {
-            (FlowAction::Forward | FlowAction::Drop, _) | (_, None) => f.action.as_str().to_string(),
+            (FlowAction::Forward | FlowAction::Drop, _) | (_, None) => {
+                f.action.as_str().to_string()
+            }
             (a, Some(rw)) => format!("{} → {}:{}", a.as_str(), rw.address, rw.port),
         };
         rows.push(vec![

@@ -9,14 +9,26 @@ use crate::world::World;
 
 /// A step as the scenario wrote it, on one line.
 pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
-    let Some(s) = scenario.steps.get(step.index) else { return String::new() };
+    let Some(s) = scenario.steps.get(step.index) else {
+        return String::new();
+    };
     match &s.action {
         Action::Apply(objects) => format!("apply {} object(s)", objects.len()),
-        Action::Delete(keys) => format!("delete {}", keys.iter().map(|k| format!("{}/{}", k.kind.reference_word(), k.name)).collect::<Vec<_>>().join(", ")),
+        Action::Delete(keys) => format!(
+            "delete {}",
+            keys.iter()
+                .map(|k| format!("{}/{}", k.kind.reference_word(), k.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Action::Wait(_) => "wait".into(),
         Action::Show(show) => format!("show {}", show_title(&show.what)),
         Action::Curl(c) => format!("curl {}   (from {})", c.request.raw, endpoint(&c.from)),
-        Action::Compare(c) => format!("compare {} requests (from {})", c.requests.len(), endpoint(&c.from)),
+        Action::Compare(c) => format!(
+            "compare {} requests (from {})",
+            c.requests.len(),
+            endpoint(&c.from)
+        ),
         Action::Fail(t) => format!("fail {t:?}"),
         Action::Recover(t) => format!("recover {t:?}"),
         Action::Hosts(h) => format!("hosts: {} line(s)", h.len()),
@@ -34,15 +46,31 @@ pub fn endpoint(e: &crate::scenario::model::Endpoint) -> String {
 
 pub fn show_title(s: &Show) -> String {
     match s {
-        Show::Get { kind, name, output } => format!("kubectl get {}{}{}", kind.reference_word(), name.as_ref().map(|n| format!(" {n}")).unwrap_or_default(), match output {
-            crate::scenario::model::GetOutput::Table => "",
-            crate::scenario::model::GetOutput::Wide => " -o wide",
-            crate::scenario::model::GetOutput::Yaml => " -o yaml",
-        }),
+        Show::Get { kind, name, output } => format!(
+            "kubectl get {}{}{}",
+            kind.reference_word(),
+            name.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
+            match output {
+                crate::scenario::model::GetOutput::Table => "",
+                crate::scenario::model::GetOutput::Wide => " -o wide",
+                crate::scenario::model::GetOutput::Yaml => " -o yaml",
+            }
+        ),
         Show::Loadbalancers => "loadbalancers".into(),
-        Show::Processes { node } => format!("processes{}", node.as_ref().map(|n| format!(" {n}")).unwrap_or_default()),
-        Show::HaproxyConf { ingress, node } => format!("haproxy.conf ingress/{ingress}{}", node.as_ref().map(|n| format!(" on {n}")).unwrap_or_default()),
-        Show::GatewayRoutes { detail } => format!("show route table k8s-test{}", if *detail { " detail" } else { "" }),
+        Show::Processes { node } => format!(
+            "processes{}",
+            node.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
+        ),
+        Show::HaproxyConf { ingress, node } => format!(
+            "haproxy.conf ingress/{ingress}{}",
+            node.as_ref()
+                .map(|n| format!(" on {n}"))
+                .unwrap_or_default()
+        ),
+        Show::GatewayRoutes { detail } => format!(
+            "show route table k8s-test{}",
+            if *detail { " detail" } else { "" }
+        ),
         Show::ControlRoutes => "control routes".into(),
         Show::Flows { node } => format!("flows {node}"),
         Show::Timeline => "timeline".into(),
@@ -58,11 +86,28 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> Stri
     }
     let mut last_note = 0;
     for step in &run.steps {
-        let _ = writeln!(out, "\n== step {} [{}:{}] at {}: {}", step.index + 1, step.origin.file, step.origin.line, step.at, step_title(scenario, step));
+        let _ = writeln!(
+            out,
+            "\n== step {} [{}:{}] at {}: {}",
+            step.index + 1,
+            step.origin.file,
+            step.origin.line,
+            step.at,
+            step_title(scenario, step)
+        );
         if timeline {
-            let notes = run.world.timeline.iter().skip(last_note).take_while(|n| n.at <= step.at).count();
+            let notes = run
+                .world
+                .timeline
+                .iter()
+                .skip(last_note)
+                .take_while(|n| n.at <= step.at)
+                .count();
             if notes > 0 {
-                out.push_str(&super::timeline::render(&run.world, &run.world.timeline[last_note..last_note + notes]));
+                out.push_str(&super::timeline::render(
+                    &run.world,
+                    &run.world.timeline[last_note..last_note + notes],
+                ));
                 last_note += notes;
             }
         }
@@ -86,9 +131,15 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
                 render_curl(world, first, out);
             }
             if results.len() > 1 {
-                let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+                let mut counts: std::collections::BTreeMap<String, usize> =
+                    std::collections::BTreeMap::new();
                 for r in results {
-                    let who = r.served_by.as_ref().map_or(format!("({})", r.disposition), |p| format!("pod/{}", p.name));
+                    let who = r
+                        .served_by
+                        .as_ref()
+                        .map_or(format!("({})", r.disposition), |p| {
+                            format!("pod/{}", p.name)
+                        });
                     *counts.entry(who).or_default() += 1;
                 }
                 let _ = writeln!(out, "{} requests:", results.len());
@@ -105,5 +156,9 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
 }
 
 pub fn render_failure(f: &Failure, out: &mut String) {
-    let _ = writeln!(out, "EXPECTATION FAILED: {}\n  expected: {}\n  actual:   {}", f.what, f.expected, f.actual);
+    let _ = writeln!(
+        out,
+        "EXPECTATION FAILED: {}\n  expected: {}\n  actual:   {}",
+        f.what, f.expected, f.actual
+    );
 }

@@ -28,43 +28,121 @@ fn key(k: &ObjectKey) -> String {
 pub fn describe(world: &World, what: &What) -> String {
     let node = |n| world.env.topology.name(n);
     match what {
-        What::Stored { key: k, watch, resource_version } => format!("{} {} (resourceVersion {resource_version})", watch.as_str(), key(k)),
+        What::Stored {
+            key: k,
+            watch,
+            resource_version,
+        } => format!(
+            "{} {} (resourceVersion {resource_version})",
+            watch.as_str(),
+            key(k)
+        ),
         What::Unchanged { key: k } => format!("{} unchanged", key(k)),
         What::ClusterIp { service, ip } => format!("{} gets clusterIP {ip}", key(service)),
-        What::PodCreated { pod, deployment } => format!("deployment/{deployment} creates {}", key(pod)),
+        What::PodCreated { pod, deployment } => {
+            format!("deployment/{deployment} creates {}", key(pod))
+        }
         What::Scheduled { pod, node: n } => format!("binds {} to {n}", key(pod)),
-        What::Endpoints { service, count } => format!("endpoints of {}: {count} address(es)", key(service)),
-        What::Interface { pod, vmi, ip, node: n } => format!("{} gets interface {vmi} with {ip} on {}", key(pod), node(*n)),
+        What::Endpoints { service, count } => {
+            format!("endpoints of {}: {count} address(es)", key(service))
+        }
+        What::Interface {
+            pod,
+            vmi,
+            ip,
+            node: n,
+        } => format!(
+            "{} gets interface {vmi} with {ip} on {}",
+            key(pod),
+            node(*n)
+        ),
         What::PodRunning { pod, ip } => format!("{} running with {ip}", key(pod)),
-        What::Loadbalancer { uuid, name, provider, vip, fip, pools, members, created } => format!(
+        What::Loadbalancer {
+            uuid,
+            name,
+            provider,
+            vip,
+            fip,
+            pools,
+            members,
+            created,
+        } => format!(
             "{} loadbalancer {name} ({uuid}) provider {} vip {vip}{} with {pools} pool(s), {members} member(s)",
             if *created { "creates" } else { "updates" },
             provider.as_str(),
             fip.map(|f| format!(" fip {f}")).unwrap_or_default()
         ),
         What::LoadbalancerDeleted { uuid, name } => format!("deletes loadbalancer {name} ({uuid})"),
-        What::IngressStatus { ingress, ips } => format!("{} status {:?}", key(ingress), ips.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        What::ServiceInstance { uuid, active, standby } => format!("haproxy service instance {uuid}: active {}, standby {}", node(*active), node(*standby)),
-        What::EcmpFloatingIps { service, fip, interfaces } => format!("ECMP: {} floating IP {fip} on {interfaces} interface(s)", key(service)),
-        What::HaproxyStarted { uuid, pid, previous } => match previous {
+        What::IngressStatus { ingress, ips } => format!(
+            "{} status {:?}",
+            key(ingress),
+            ips.iter().map(ToString::to_string).collect::<Vec<_>>()
+        ),
+        What::ServiceInstance {
+            uuid,
+            active,
+            standby,
+        } => format!(
+            "haproxy service instance {uuid}: active {}, standby {}",
+            node(*active),
+            node(*standby)
+        ),
+        What::EcmpFloatingIps {
+            service,
+            fip,
+            interfaces,
+        } => format!(
+            "ECMP: {} floating IP {fip} on {interfaces} interface(s)",
+            key(service)
+        ),
+        What::HaproxyStarted {
+            uuid,
+            pid,
+            previous,
+        } => match previous {
             Some(old) => format!("reloads haproxy {uuid}: pid {pid} (-sf {old})"),
             None => format!("starts haproxy {uuid}: pid {pid}"),
         },
         What::HaproxyStopped { uuid, pid } => format!("stops haproxy {uuid} (pid {pid})"),
-        What::Published { vrf, prefix, label, local_pref, med } => format!("XMPP publish {prefix} in {vrf:?} label {label} localpref {local_pref} MED {med}"),
-        What::Retracted { vrf, prefix, label } => format!("XMPP retract {prefix} in {vrf:?} label {label}"),
-        What::BestPath { vrf, prefix, next_hops, local_pref } => {
+        What::Published {
+            vrf,
+            prefix,
+            label,
+            local_pref,
+            med,
+        } => format!(
+            "XMPP publish {prefix} in {vrf:?} label {label} localpref {local_pref} MED {med}"
+        ),
+        What::Retracted { vrf, prefix, label } => {
+            format!("XMPP retract {prefix} in {vrf:?} label {label}")
+        }
+        What::BestPath {
+            vrf,
+            prefix,
+            next_hops,
+            local_pref,
+        } => {
             if next_hops.is_empty() {
                 format!("{prefix} in {vrf:?} withdrawn")
             } else {
-                format!("best path {prefix} in {vrf:?}: {} localpref {local_pref}", join(next_hops))
+                format!(
+                    "best path {prefix} in {vrf:?}: {} localpref {local_pref}",
+                    join(next_hops)
+                )
             }
         }
-        What::GatewayRoute { prefix, next_hops, local_pref } => {
+        What::GatewayRoute {
+            prefix,
+            next_hops,
+            local_pref,
+        } => {
             if next_hops.is_empty() {
                 format!("BGP withdraw {prefix}")
             } else {
-                format!("BGP route {prefix} via {} localpref {local_pref}", join(next_hops))
+                format!(
+                    "BGP route {prefix} via {} localpref {local_pref}",
+                    join(next_hops)
+                )
             }
         }
         What::NodeDown => "node down".into(),
@@ -75,14 +153,24 @@ pub fn describe(world: &World, what: &What) -> String {
 }
 
 fn join(ips: &[std::net::Ipv4Addr]) -> String {
-    ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn render(world: &World, notes: &[Note]) -> String {
     let mut out = String::new();
     for n in notes {
         let cause = n.cause.map(|c| format!(" <- #{}", c.0)).unwrap_or_default();
-        let _ = writeln!(out, "{:>12}  {:<24} {}   [#{}{cause}]", n.at.to_string(), actor_name(world, n.actor), describe(world, &n.what), n.event.0);
+        let _ = writeln!(
+            out,
+            "{:>12}  {:<24} {}   [#{}{cause}]",
+            n.at.to_string(),
+            actor_name(world, n.actor),
+            describe(world, &n.what),
+            n.event.0
+        );
     }
     out
 }

@@ -15,7 +15,11 @@ pub fn hop_names(world: &World, request: u32) -> Vec<String> {
     let mut names = Vec::new();
     for hop in world.trace.hops_of(request) {
         names.push(world.env.topology.name(hop.node).to_string());
-        names.push(format!("{}/{}", world.env.topology.name(hop.node), component_name(world, hop)));
+        names.push(format!(
+            "{}/{}",
+            world.env.topology.name(hop.node),
+            component_name(world, hop)
+        ));
     }
     names
 }
@@ -25,7 +29,13 @@ pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
     let verbose = r.request.verbose;
     if verbose {
         let _ = writeln!(out, "*   Trying {}:{}...", r.destination, r.port);
-        let _ = writeln!(out, "* Connected to {} ({}) port {}", r.host_header.split(':').next().unwrap_or(""), r.destination, r.port);
+        let _ = writeln!(
+            out,
+            "* Connected to {} ({}) port {}",
+            r.host_header.split(':').next().unwrap_or(""),
+            r.destination,
+            r.port
+        );
         let req = crate::dataplane::endpoint::build_request(&crate::world::msg::CurlJob {
             request_id: r.request_id,
             request: r.request.clone(),
@@ -53,19 +63,37 @@ pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
             }
         }
         None => {
-            let _ = writeln!(out, "curl: (7) Failed to connect to {} port {}: {}", r.destination, r.port, r.disposition);
+            let _ = writeln!(
+                out,
+                "curl: (7) Failed to connect to {} port {}: {}",
+                r.destination, r.port, r.disposition
+            );
         }
     }
-    let status = r.response.as_ref().map_or("no response".to_string(), |x| format!("{} {}", x.status, x.reason));
-    let served = r.served_by.as_ref().map_or(String::new(), |p| format!(", served by pod/{}", p.name));
-    let _ = writeln!(out, "=> {status}{served}; disposition {} in {}µs", r.disposition, (r.finished.0 - r.started.0) / 1000);
+    let status = r.response.as_ref().map_or("no response".to_string(), |x| {
+        format!("{} {}", x.status, x.reason)
+    });
+    let served = r
+        .served_by
+        .as_ref()
+        .map_or(String::new(), |p| format!(", served by pod/{}", p.name));
+    let _ = writeln!(
+        out,
+        "=> {status}{served}; disposition {} in {}µs",
+        r.disposition,
+        (r.finished.0 - r.started.0) / 1000
+    );
     render_trace(world, r.request_id, out);
 }
 
 /// Body lines that only decorate the page (styles, images) are left out of the text view.
 fn verbose_only(line: &str) -> bool {
     let t = line.trim();
-    t.starts_with("<style") || t.starts_with("</style") || t.starts_with("h1") || t.starts_with("h3 ") || t.starts_with("<img")
+    t.starts_with("<style")
+        || t.starts_with("</style")
+        || t.starts_with("h1")
+        || t.starts_with("h3 ")
+        || t.starts_with("<img")
 }
 
 /// The packets of each connection, each with its path and its decisions.
@@ -73,28 +101,83 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
     let hops: Vec<&Hop> = world.trace.hops_of(request).collect();
     let conns: std::collections::BTreeSet<u8> = hops.iter().map(|h| h.tag.conn).collect();
     for conn in conns {
-        let title = if conn == 0 { "client connection" } else { "haproxy's connection to the backend" };
+        let title = if conn == 0 {
+            "client connection"
+        } else {
+            "haproxy's connection to the backend"
+        };
         let _ = writeln!(out, "  -- {title} --");
-        let packets: std::collections::BTreeSet<u16> = hops.iter().filter(|h| h.tag.conn == conn).map(|h| h.tag.packet).collect();
+        let packets: std::collections::BTreeSet<u16> = hops
+            .iter()
+            .filter(|h| h.tag.conn == conn)
+            .map(|h| h.tag.packet)
+            .collect();
         for packet in packets {
-            let path: Vec<&&Hop> = hops.iter().filter(|h| h.tag.conn == conn && h.tag.packet == packet).collect();
+            let path: Vec<&&Hop> = hops
+                .iter()
+                .filter(|h| h.tag.conn == conn && h.tag.packet == packet)
+                .collect();
             let Some(first) = path.first() else { continue };
-            let sent = world.trace.steps_of(first).iter().find_map(|s| match s {
-                Step::Send { key, flags, seq, ack, len } => Some(format!("{flags:<4} {key}  seq {seq} ack {ack} len {len}")),
-                _ => None,
-            });
-            let names: Vec<String> = path.iter().map(|h| hop_name(world, h.node, h.component)).collect();
-            let _ = writeln!(out, "  [{packet}] {}", sent.unwrap_or_default());
+            let seen = path
+                .iter()
+                .rev()
+                .flat_map(|h| world.trace.steps_of(h))
+                .find_map(|s| match s {
+                    Step::Receive {
+                        key,
+                        flags,
+                        seq,
+                        ack,
+                        len,
+                    }
+                    | Step::Send {
+                        key,
+                        flags,
+                        seq,
+                        ack,
+                        len,
+                    } => Some(format!("{flags:<4} {key}  seq {seq} ack {ack} len {len}")),
+                    _ => None,
+                });
+            let _ = first;
+            let names: Vec<String> = path
+                .iter()
+                .map(|h| hop_name(world, h.node, h.component))
+                .collect();
+            let _ = writeln!(out, "  [{packet}] {}", seen.unwrap_or_default());
             let _ = writeln!(out, "      {}", names.join(" -> "));
+            // The first packet and its answer show every decision; later ones only what differs.
+            let full = packet <= 1;
             for hop in &path {
-                for step in world.trace.steps_of(hop) {
+                for step in world
+                    .trace
+                    .steps_of(hop)
+                    .iter()
+                    .filter(|s| full || notable(s))
+                {
                     if let Some(text) = describe(world, step) {
-                        let _ = writeln!(out, "        {:<22} {text}", hop_name(world, hop.node, hop.component));
+                        let _ = writeln!(
+                            out,
+                            "        {:<22} {text}",
+                            hop_name(world, hop.node, hop.component)
+                        );
                     }
                 }
             }
         }
     }
+}
+
+/// Steps worth showing on every packet, not only the first of a connection.
+fn notable(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::HttpRule { .. }
+            | Step::ProxyConnect { .. }
+            | Step::Served { .. }
+            | Step::Drop(_)
+            | Step::FlowCreated { .. }
+    )
 }
 
 fn vrf_name(vrf: Vrf) -> &'static str {
@@ -111,8 +194,21 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
     Some(match step {
         Step::Send { .. } | Step::Receive { .. } | Step::Deliver { .. } => return None,
         Step::FlowHit { key, action } => format!("flow hit {key} action {}", action.as_str()),
-        Step::FlowCreated { key, action, reverse } => format!("flow created {key} action {} (reverse {reverse} {})", action.as_str(), action.reverse().as_str()),
-        Step::Route { vrf, prefix, next_hop, local_pref } => {
+        Step::FlowCreated {
+            key,
+            action,
+            reverse,
+        } => format!(
+            "flow created {key} action {} (reverse {reverse} {})",
+            action.as_str(),
+            action.reverse().as_str()
+        ),
+        Step::Route {
+            vrf,
+            prefix,
+            next_hop,
+            local_pref,
+        } => {
             let nh = match next_hop {
                 NextHop::Interface(Component::Haproxy(_)) => "local haproxy interface".to_string(),
                 NextHop::Interface(_) => "local pod interface".to_string(),
@@ -120,15 +216,56 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
                 NextHop::Composite(n) => format!("ECMP composite of {n}"),
                 NextHop::Connected => "directly connected".to_string(),
             };
-            format!("route {prefix} in {} -> {nh} (localpref {local_pref})", vrf_name(*vrf))
+            format!(
+                "route {prefix} in {} -> {nh} (localpref {local_pref})",
+                vrf_name(*vrf)
+            )
         }
-        Step::Ecmp { hash, chosen, of, to, label } => format!("ECMP hash {hash:#010x} picks member {}/{of}: {} label {label}", chosen + 1, name(*to)),
-        Step::Nat { dst, old, new } => format!("NAT {} {}:{} -> {}:{}", if *dst { "dst" } else { "src" }, old.0, old.1, new.0, new.1),
-        Step::Encap { tunnel, label, outer_src, outer_dst } => format!("encap {tunnel} label {label} {outer_src} -> {outer_dst}"),
-        Step::Decap { tunnel, label, outer_src, outer_dst } => format!("decap {tunnel} label {label} {outer_src} -> {outer_dst}"),
-        Step::HttpRule { host, path, pool, server } => match (pool, server) {
-            (Some(pool), Some((a, p))) => format!("Host {} path {path} -> backend {pool} server {a}:{p}", host.as_deref().unwrap_or("(none)")),
-            _ => format!("Host {} path {path} -> no backend matches: 503", host.as_deref().unwrap_or("(none)")),
+        Step::Ecmp {
+            hash,
+            chosen,
+            of,
+            to,
+            label,
+        } => format!(
+            "ECMP hash {hash:#010x} picks member {}/{of}: {} label {label}",
+            chosen + 1,
+            name(*to)
+        ),
+        Step::Nat { dst, old, new } => format!(
+            "NAT {} {}:{} -> {}:{}",
+            if *dst { "dst" } else { "src" },
+            old.0,
+            old.1,
+            new.0,
+            new.1
+        ),
+        Step::Encap {
+            tunnel,
+            label,
+            outer_src,
+            outer_dst,
+        } => format!("encap {tunnel} label {label} {outer_src} -> {outer_dst}"),
+        Step::Decap {
+            tunnel,
+            label,
+            outer_src,
+            outer_dst,
+        } => format!("decap {tunnel} label {label} {outer_src} -> {outer_dst}"),
+        Step::HttpRule {
+            host,
+            path,
+            pool,
+            server,
+        } => match (pool, server) {
+            (Some(pool), Some((a, p))) => format!(
+                "Host {} path {path} -> backend {pool} server {a}:{p}",
+                host.as_deref().unwrap_or("(none)")
+            ),
+            _ => format!(
+                "Host {} path {path} -> no backend matches: 503",
+                host.as_deref().unwrap_or("(none)")
+            ),
         },
         Step::ProxyConnect { from, to, .. } => format!("proxies {from} over a new connection {to}"),
         Step::Served { status } => format!("web server answers {status}"),

@@ -7,7 +7,12 @@ use crate::scenario::run::{CurlResult, Failure, pods_of_service};
 use crate::world::World;
 
 /// Checks a curl step's results (every repetition must meet the expectation).
-pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult], ns: &str) -> Vec<Failure> {
+pub fn check_curls(
+    world: &World,
+    step: &CurlStep,
+    results: &[CurlResult],
+    ns: &str,
+) -> Vec<Failure> {
     let e = &step.expect;
     let mut failures = Vec::new();
     for r in results {
@@ -15,12 +20,25 @@ pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult], ns: &
         if let Some(want) = e.status
             && status != Some(want)
         {
-            failures.push(fail("status", want, status.map_or("no response".into(), |s| s.to_string())));
+            failures.push(fail(
+                "status",
+                want,
+                status.map_or("no response".into(), |s| s.to_string()),
+            ));
         }
         if let Some(want) = &e.served_by {
-            let ok = r.served_by.as_ref().is_some_and(|pod| served_by_matches(world, want, pod, ns));
+            let ok = r
+                .served_by
+                .as_ref()
+                .is_some_and(|pod| served_by_matches(world, want, pod, ns));
             if !ok {
-                failures.push(fail("served_by", describe(want), r.served_by.as_ref().map_or("no pod".into(), |p| format!("pod/{}", p.name))));
+                failures.push(fail(
+                    "served_by",
+                    describe(want),
+                    r.served_by
+                        .as_ref()
+                        .map_or("no pod".into(), |p| format!("pod/{}", p.name)),
+                ));
             }
         }
         let body = r.response.as_ref().map_or("", |x| x.body.as_str());
@@ -42,12 +60,26 @@ pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult], ns: &
                     Some(c) => format!("{}/{c}", v.node),
                     None => v.node.clone(),
                 };
-                !it.any(|n| *n == want || n.starts_with(&format!("{want}/")) && v.component.is_none())
+                !it.any(|n| *n == want)
             });
             if let Some(v) = missing {
-                let want = e.via.iter().map(|v| v.component.as_ref().map_or(v.node.clone(), |c| format!("{}/{c}", v.node))).collect::<Vec<_>>().join(", ");
+                let want = e
+                    .via
+                    .iter()
+                    .map(|v| {
+                        v.component
+                            .as_ref()
+                            .map_or(v.node.clone(), |c| format!("{}/{c}", v.node))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let _ = v;
-                failures.push(fail("via", format!("[{want}] in this order"), format!("[{}]", dedup(&names).join(", "))));
+                let path: Vec<String> = names.iter().filter(|n| n.contains('/')).cloned().collect();
+                failures.push(fail(
+                    "via",
+                    format!("[{want}] in this order"),
+                    format!("[{}]", dedup(&path).join(", ")),
+                ));
             }
         }
         if !failures.is_empty() {
@@ -60,9 +92,16 @@ pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult], ns: &
 fn served_by_matches(world: &World, want: &ServedBy, pod: &ObjectKey, ns: &str) -> bool {
     match want {
         ServedBy::Pod(name) => pod.name == *name,
-        ServedBy::Deployment(name) => world.apiserver.get(pod).is_some_and(|p| p.owner.as_deref() == Some(name.as_str())),
+        ServedBy::Deployment(name) => world
+            .apiserver
+            .get(pod)
+            .is_some_and(|p| p.owner.as_deref() == Some(name.as_str())),
         ServedBy::Service(name) => {
-            let key = ObjectKey { kind: Kind::Service, namespace: ns.to_string(), name: name.clone() };
+            let key = ObjectKey {
+                kind: Kind::Service,
+                namespace: ns.to_string(),
+                name: name.clone(),
+            };
             pods_of_service(world, &key).contains(pod)
         }
     }
@@ -92,13 +131,23 @@ pub fn check_show(world: &World, e: &ShowExpect, text: &str, _ns: &str) -> Vec<F
     if let Some(want) = &e.equals
         && want.text != text
     {
-        failures.push(fail(&format!("equals_file {}", want.file), first_difference(&want.text, text).0, first_difference(&want.text, text).1));
+        failures.push(fail(
+            &format!("equals_file {}", want.file),
+            first_difference(&want.text, text).0,
+            first_difference(&want.text, text).1,
+        ));
     }
     for route in &e.routes {
         let gateway = world.gateway.vrf.get(&route.prefix);
-        let control = world.control_node.table.get(&(Vrf::Public, route.prefix)).or_else(|| {
-            Vrf::ALL.iter().find_map(|v| world.control_node.table.get(&(*v, route.prefix)))
-        });
+        let control = world
+            .control_node
+            .table
+            .get(&(Vrf::Public, route.prefix))
+            .or_else(|| {
+                Vrf::ALL
+                    .iter()
+                    .find_map(|v| world.control_node.table.get(&(*v, route.prefix)))
+            });
         let paths: Vec<_> = match gateway {
             Some(p) => p.to_vec(),
             None => control.cloned().unwrap_or_default(),
@@ -110,24 +159,40 @@ pub fn check_show(world: &World, e: &ShowExpect, text: &str, _ns: &str) -> Vec<F
         if let Some(nh) = route.next_hop
             && best.next_hop != nh
         {
-            failures.push(fail(&format!("route {} next hop", route.prefix), nh, best.next_hop));
+            failures.push(fail(
+                &format!("route {} next hop", route.prefix),
+                nh,
+                best.next_hop,
+            ));
         }
         if let Some(lp) = route.local_preference
             && best.local_pref != lp
         {
-            failures.push(fail(&format!("route {} local preference", route.prefix), lp, best.local_pref));
+            failures.push(fail(
+                &format!("route {} local preference", route.prefix),
+                lp,
+                best.local_pref,
+            ));
         }
         if let Some(n) = route.paths
             && paths.len() != n
         {
-            failures.push(fail(&format!("route {} paths", route.prefix), n, paths.len()));
+            failures.push(fail(
+                &format!("route {} paths", route.prefix),
+                n,
+                paths.len(),
+            ));
         }
     }
     failures
 }
 
 fn fail(what: &str, expected: impl ToString, actual: impl ToString) -> Failure {
-    Failure { what: what.to_string(), expected: expected.to_string(), actual: actual.to_string() }
+    Failure {
+        what: what.to_string(),
+        expected: expected.to_string(),
+        actual: actual.to_string(),
+    }
 }
 
 fn first_lines(body: &str) -> String {
@@ -150,7 +215,12 @@ fn first_difference(expected: &str, actual: &str) -> (String, String) {
     for n in 1.. {
         match (e.next(), a.next()) {
             (None, None) => break,
-            (x, y) if x != y => return (format!("line {n}: {:?}", x.unwrap_or("<end>")), format!("line {n}: {:?}", y.unwrap_or("<end>"))),
+            (x, y) if x != y => {
+                return (
+                    format!("line {n}: {:?}", x.unwrap_or("<end>")),
+                    format!("line {n}: {:?}", y.unwrap_or("<end>")),
+                );
+            }
             _ => {}
         }
     }

@@ -8,7 +8,8 @@ use crate::diag::{Diagnostic, Origin};
 use crate::k8s::objects::{Kind, Spec};
 use crate::k8s::store::key_of;
 use crate::scenario::model::{
-    Action, AddressField, AddressRef, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario, Show, Url, UrlHost, Wait,
+    Action, AddressField, AddressRef, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario,
+    Show, Url, UrlHost, Wait,
 };
 use crate::sim::Time;
 use crate::topology::NodeId;
@@ -80,30 +81,52 @@ pub struct Run {
 
 impl Run {
     pub fn new(scenario: &Scenario, seed: u64) -> Run {
-        let world = World::new(seed, Delays::default(), &scenario.topology.hosts, scenario.topology.gateway_multipath);
-        Run { world, steps: Vec::new(), next_request: 0 }
+        let world = World::new(
+            seed,
+            Delays::default(),
+            &scenario.topology.hosts,
+            scenario.topology.gateway_multipath,
+        );
+        Run {
+            world,
+            steps: Vec::new(),
+            next_request: 0,
+        }
     }
 
     /// Executes every step; stops at the first step that cannot run.
-    pub fn execute(scenario: &Scenario, seed: u64) -> Result<Run, (Run, RunError)> {
+    pub fn execute(scenario: &Scenario, seed: u64) -> Result<Run, Box<(Run, RunError)>> {
         let mut run = Run::new(scenario, seed);
         for (index, step) in scenario.steps.iter().enumerate() {
             match run.step(scenario, &step.action, &step.origin) {
                 Ok((output, failures)) => {
                     let at = run.world.now();
-                    run.steps.push(StepResult { index, origin: step.origin.clone(), at, output, failures });
+                    run.steps.push(StepResult {
+                        index,
+                        origin: step.origin.clone(),
+                        at,
+                        output,
+                        failures,
+                    });
                 }
-                Err(e) => return Err((run, e)),
+                Err(e) => return Err(Box::new((run, e))),
             }
         }
         Ok(run)
     }
 
     fn settle(&mut self, origin: &Origin) -> Result<(), RunError> {
-        self.world.run_until_idle(EVENT_BUDGET).map_err(|EventBudgetExceeded(n)| runaway(origin, n))
+        self.world
+            .run_until_idle(EVENT_BUDGET)
+            .map_err(|EventBudgetExceeded(n)| runaway(origin, n))
     }
 
-    fn step(&mut self, scenario: &Scenario, action: &Action, origin: &Origin) -> Result<(Output, Vec<Failure>), RunError> {
+    fn step(
+        &mut self,
+        scenario: &Scenario,
+        action: &Action,
+        origin: &Origin,
+    ) -> Result<(Output, Vec<Failure>), RunError> {
         let ns = &scenario.namespace;
         let delay = self.world.env.delays.kubectl;
         Ok(match action {
@@ -115,36 +138,59 @@ impl Run {
                         object.meta.namespace = ns.clone();
                     }
                     keys.push(key_of(&object));
-                    self.world.inject(Addr::ApiServer, delay, Msg::Apply(Arc::new(object)));
+                    self.world
+                        .inject(Addr::ApiServer, delay, Msg::Apply(Arc::new(object)));
                 }
                 (Output::Applied { objects: keys }, Vec::new())
             }
             Action::Delete(keys) => {
                 let keys: Vec<ObjectKey> = keys.iter().map(|k| with_namespace(k, ns)).collect();
                 for key in &keys {
-                    self.world.inject(Addr::ApiServer, delay, Msg::Delete(key.clone()));
+                    self.world
+                        .inject(Addr::ApiServer, delay, Msg::Delete(key.clone()));
                 }
                 (Output::Deleted { objects: keys }, Vec::new())
             }
             Action::Wait(Wait::Converged) => {
                 self.settle(origin)?;
-                (Output::Waited { until: self.world.now() }, Vec::new())
+                (
+                    Output::Waited {
+                        until: self.world.now(),
+                    },
+                    Vec::new(),
+                )
             }
             Action::Wait(Wait::For(d)) => {
-                self.world.run_for(*d, EVENT_BUDGET).map_err(|EventBudgetExceeded(n)| runaway(origin, n))?;
-                (Output::Waited { until: self.world.now() }, Vec::new())
+                self.world
+                    .run_for(*d, EVENT_BUDGET)
+                    .map_err(|EventBudgetExceeded(n)| runaway(origin, n))?;
+                (
+                    Output::Waited {
+                        until: self.world.now(),
+                    },
+                    Vec::new(),
+                )
             }
             Action::Show(show) => {
-                let text = crate::report::show::render(&self.world, &show.what, ns).map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
-                let failures = crate::scenario::expect::check_show(&self.world, &show.expect, &text, ns);
-                (Output::Shown { what: show.what.clone(), text }, failures)
+                let text = crate::report::show::render(&self.world, &show.what, ns)
+                    .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
+                let failures =
+                    crate::scenario::expect::check_show(&self.world, &show.expect, &text, ns);
+                (
+                    Output::Shown {
+                        what: show.what.clone(),
+                        text,
+                    },
+                    failures,
+                )
             }
             Action::Curl(curl) => {
                 let mut results = Vec::new();
                 for _ in 0..curl.repeat.max(1) {
                     results.push(self.curl(&curl.request, &curl.from, ns, origin)?);
                 }
-                let failures = crate::scenario::expect::check_curls(&self.world, curl, &results, ns);
+                let failures =
+                    crate::scenario::expect::check_curls(&self.world, curl, &results, ns);
                 (Output::Curl(results), failures)
             }
             Action::Compare(compare) => {
@@ -156,13 +202,32 @@ impl Run {
             }
             Action::Fail(FaultTarget::Node(name)) | Action::Recover(FaultTarget::Node(name)) => {
                 let up = matches!(action, Action::Recover(_));
-                let node = self.world.env.topology.find(name).ok_or_else(|| unknown(origin, &format!("node/{name}")))?;
+                let node = self
+                    .world
+                    .env
+                    .topology
+                    .find(name)
+                    .ok_or_else(|| unknown(origin, &format!("node/{name}")))?;
                 self.set_node(node, up);
-                (Output::Fault { node: name.clone(), up }, Vec::new())
+                (
+                    Output::Fault {
+                        node: name.clone(),
+                        up,
+                    },
+                    Vec::new(),
+                )
             }
             Action::Hosts(entries) => {
-                self.world.internet_host.hosts.extend(entries.iter().cloned());
-                (Output::Hosts { lines: entries.len() }, Vec::new())
+                self.world
+                    .internet_host
+                    .hosts
+                    .extend(entries.iter().cloned());
+                (
+                    Output::Hosts {
+                        lines: entries.len(),
+                    },
+                    Vec::new(),
+                )
             }
         })
     }
@@ -175,18 +240,28 @@ impl Run {
         if let Some(Some(c)) = self.world.computes.get_mut(usize::from(node.0)) {
             if up {
                 c.up = true;
-                self.world.inject(Addr::Compute(node, Part::Agent), 0, Msg::NodeUp(node));
-                self.world.inject(Addr::SvcMonitor, health, Msg::NodeUp(node));
+                self.world
+                    .inject(Addr::Compute(node, Part::Agent), 0, Msg::NodeUp(node));
+                self.world
+                    .inject(Addr::SvcMonitor, health, Msg::NodeUp(node));
             } else {
                 c.fail();
-                self.world.inject(Addr::ControlNode, hold, Msg::NodeDown(node));
-                self.world.inject(Addr::SvcMonitor, health, Msg::NodeDown(node));
+                self.world
+                    .inject(Addr::ControlNode, hold, Msg::NodeDown(node));
+                self.world
+                    .inject(Addr::SvcMonitor, health, Msg::NodeDown(node));
             }
         }
     }
 
     /// Sends one request and runs the world until it has played out.
-    fn curl(&mut self, request: &CurlRequest, from: &Endpoint, ns: &str, origin: &Origin) -> Result<CurlResult, RunError> {
+    fn curl(
+        &mut self,
+        request: &CurlRequest,
+        from: &Endpoint,
+        ns: &str,
+        origin: &Origin,
+    ) -> Result<CurlResult, RunError> {
         let (to, resolve_hosts) = self.source(from, ns, origin)?;
         let destination = self.resolve(&request.url, request, resolve_hosts, ns, origin)?;
         let port = request.url.port.unwrap_or(80);
@@ -198,16 +273,44 @@ impl Run {
         let request_id = self.next_request;
         self.next_request += 1;
         let started = self.world.now();
-        let job = CurlJob { request_id, request: request.clone(), destination, port, host_header: host_header.clone() };
+        let job = CurlJob {
+            request_id,
+            request: request.clone(),
+            destination,
+            port,
+            host_header: host_header.clone(),
+        };
         self.world.inject(to, 0, Msg::CurlStart(Arc::new(job)));
         self.settle(origin)?;
-        Ok(self.outcome(request_id, from, request, destination, port, host_header, started))
+        Ok(self.outcome(
+            request_id,
+            from,
+            request,
+            destination,
+            port,
+            host_header,
+            started,
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn outcome(&self, request_id: u32, from: &Endpoint, request: &CurlRequest, destination: Ipv4Addr, port: u16, host_header: String, started: Time) -> CurlResult {
+    fn outcome(
+        &self,
+        request_id: u32,
+        from: &Endpoint,
+        request: &CurlRequest,
+        destination: Ipv4Addr,
+        port: u16,
+        host_header: String,
+        started: Time,
+    ) -> CurlResult {
         let trace = &self.world.trace;
-        let response = trace.outcomes.iter().rev().find(|o| o.request == request_id).and_then(|o| o.response.clone());
+        let response = trace
+            .outcomes
+            .iter()
+            .rev()
+            .find(|o| o.request == request_id)
+            .and_then(|o| o.response.clone());
         let mut served_by = None;
         let mut dropped = None;
         let mut finished = started;
@@ -217,7 +320,11 @@ impl Run {
                 match step {
                     Step::Served { .. } => {
                         if let Component::Pod(slot) = hop.component {
-                            served_by = self.world.compute(hop.node).and_then(|c| c.pods.get(usize::from(slot))).map(|p| p.key.clone());
+                            served_by = self
+                                .world
+                                .compute(hop.node)
+                                .and_then(|c| c.pods.get(usize::from(slot)))
+                                .map(|p| p.key.clone());
                         }
                     }
                     Step::Drop(reason) => dropped = dropped.or(Some(*reason)),
@@ -232,14 +339,30 @@ impl Run {
             (None, None, Some(_)) => "answered",
             (None, None, None) => DropReason::NoFlow.as_str(),
         };
-        CurlResult { request_id, from: from.clone(), request: request.clone(), destination, port, host_header, response, served_by, disposition, started, finished }
+        CurlResult {
+            request_id,
+            from: from.clone(),
+            request: request.clone(),
+            destination,
+            port,
+            host_header,
+            response,
+            served_by,
+            disposition,
+            started,
+            finished,
+        }
     }
 
     /// Where a request starts, and whether names resolve through the internet host's /etc/hosts.
     fn source(&self, from: &Endpoint, ns: &str, origin: &Origin) -> Result<(Addr, bool), RunError> {
         match from {
             Endpoint::Pod(name) => {
-                let key = ObjectKey { kind: Kind::Pod, namespace: ns.to_string(), name: name.clone() };
+                let key = ObjectKey {
+                    kind: Kind::Pod,
+                    namespace: ns.to_string(),
+                    name: name.clone(),
+                };
                 self.world
                     .computes
                     .iter()
@@ -251,25 +374,54 @@ impl Run {
                     .map(|a| (a, false))
                     .ok_or_else(|| unknown(origin, &format!("pod/{name} (not running)")))
             }
-            Endpoint::Host(name) if self.world.env.topology.find(name) == Some(self.world.internet_host.id) => Ok((Addr::InternetHost, true)),
+            Endpoint::Host(name)
+                if self.world.env.topology.find(name) == Some(self.world.internet_host.id) =>
+            {
+                Ok((Addr::InternetHost, true))
+            }
             Endpoint::Host(name) | Endpoint::Node(name) => Err(RunError(
-                Diagnostic::error(Some(origin.clone()), format!("requests cannot start at `{name}`"))
-                    .with_hint("send from pod/NAME or host/cent-client"),
+                Diagnostic::error(
+                    Some(origin.clone()),
+                    format!("requests cannot start at `{name}`"),
+                )
+                .with_hint("send from pod/NAME or host/cent-client"),
             )),
         }
     }
 
-    fn resolve(&self, url: &Url, request: &CurlRequest, etc_hosts: bool, ns: &str, origin: &Origin) -> Result<Ipv4Addr, RunError> {
+    fn resolve(
+        &self,
+        url: &Url,
+        request: &CurlRequest,
+        etc_hosts: bool,
+        ns: &str,
+        origin: &Origin,
+    ) -> Result<Ipv4Addr, RunError> {
         match &url.host {
             UrlHost::Ip(ip) => Ok(*ip),
-            UrlHost::Placeholder(r) => self.address_of(r, ns).ok_or_else(|| unknown(origin, &placeholder(r))),
+            UrlHost::Placeholder(r) => self
+                .address_of(r, ns)
+                .ok_or_else(|| unknown(origin, &placeholder(r))),
             UrlHost::Name(name) => {
                 let port = url.port.unwrap_or(80);
-                if let Some(r) = request.resolve.iter().find(|r| r.host.eq_ignore_ascii_case(name) && r.port == port) {
-                    let fake = Url { host: r.address.clone(), port: None, path: String::new(), query: None };
+                if let Some(r) = request
+                    .resolve
+                    .iter()
+                    .find(|r| r.host.eq_ignore_ascii_case(name) && r.port == port)
+                {
+                    let fake = Url {
+                        host: r.address.clone(),
+                        port: None,
+                        path: String::new(),
+                        query: None,
+                    };
                     return self.resolve(&fake, request, etc_hosts, ns, origin);
                 }
-                let found = if etc_hosts { self.world.internet_host.resolve(name) } else { None };
+                let found = if etc_hosts {
+                    self.world.internet_host.resolve(name)
+                } else {
+                    None
+                };
                 found.ok_or_else(|| {
                     RunError(
                         Diagnostic::error(Some(origin.clone()), format!("curl: (6) Could not resolve host: {name}"))
@@ -282,13 +434,29 @@ impl Run {
 
     /// The address a placeholder names, as the cluster holds it now.
     pub fn address_of(&self, r: &AddressRef, ns: &str) -> Option<Ipv4Addr> {
-        let key = ObjectKey { kind: r.kind, namespace: ns.to_string(), name: r.name.clone() };
+        let key = ObjectKey {
+            kind: r.kind,
+            namespace: ns.to_string(),
+            name: r.name.clone(),
+        };
         let stored = self.world.apiserver.get(&key)?;
         match (r.kind, r.field) {
-            (Kind::Ingress, AddressField::Vip) => self.world.kube_manager.loadbalancers.get(&key).map(|lb| lb.vip),
-            (Kind::Ingress, AddressField::Fip) => self.world.kube_manager.loadbalancers.get(&key).and_then(|lb| lb.fip),
+            (Kind::Ingress, AddressField::Vip) => self
+                .world
+                .kube_manager
+                .loadbalancers
+                .get(&key)
+                .map(|lb| lb.vip),
+            (Kind::Ingress, AddressField::Fip) => self
+                .world
+                .kube_manager
+                .loadbalancers
+                .get(&key)
+                .and_then(|lb| lb.fip),
             (Kind::Service, AddressField::ClusterIp) => stored.status.cluster_ip,
-            (Kind::Service, AddressField::ExternalIp) => stored.status.load_balancer.first().copied(),
+            (Kind::Service, AddressField::ExternalIp) => {
+                stored.status.load_balancer.first().copied()
+            }
             (Kind::Pod, AddressField::Ip) => stored.status.pod_ip,
             _ => None,
         }
@@ -323,23 +491,39 @@ pub fn placeholder(r: &AddressRef) -> String {
 
 fn unknown(origin: &Origin, what: &str) -> RunError {
     RunError(
-        Diagnostic::error(Some(origin.clone()), format!("{what} does not exist at this point of the run"))
-            .with_hint("apply it in an earlier step and `wait: converged` before using it"),
+        Diagnostic::error(
+            Some(origin.clone()),
+            format!("{what} does not exist at this point of the run"),
+        )
+        .with_hint("apply it in an earlier step and `wait: converged` before using it"),
     )
 }
 
 fn runaway(origin: &Origin, budget: u64) -> RunError {
-    RunError(Diagnostic::error(Some(origin.clone()), format!("the step did not settle within {budget} events")).with_hint("the scenario asks for more work than a run allows"))
+    RunError(
+        Diagnostic::error(
+            Some(origin.clone()),
+            format!("the step did not settle within {budget} events"),
+        )
+        .with_hint("the scenario asks for more work than a run allows"),
+    )
 }
 
 /// The pods selected by a Service in the current state.
 pub fn pods_of_service(world: &World, service: &ObjectKey) -> Vec<ObjectKey> {
-    let Some(svc) = world.apiserver.get(service) else { return Vec::new() };
-    let Spec::Service(spec) = &svc.object.spec else { return Vec::new() };
+    let Some(svc) = world.apiserver.get(service) else {
+        return Vec::new();
+    };
+    let Spec::Service(spec) = &svc.object.spec else {
+        return Vec::new();
+    };
     world
         .apiserver
         .list(Kind::Pod)
-        .filter(|p| p.key().namespace == service.namespace && crate::control::controllers::selects(&spec.selector, &p.object.meta.labels))
+        .filter(|p| {
+            p.key().namespace == service.namespace
+                && crate::control::controllers::selects(&spec.selector, &p.object.meta.labels)
+        })
         .map(|p| p.key())
         .collect()
 }

@@ -51,7 +51,12 @@ pub struct Queue<M> {
 
 impl<M> Default for Queue<M> {
     fn default() -> Self {
-        Queue { now: Time::ZERO, next_id: 0, later: BinaryHeap::new(), current: VecDeque::new() }
+        Queue {
+            now: Time::ZERO,
+            next_id: 0,
+            later: BinaryHeap::new(),
+            current: VecDeque::new(),
+        }
     }
 }
 
@@ -64,7 +69,12 @@ impl<M> Queue<M> {
     pub fn schedule(&mut self, delay_ns: u64, cause: Option<EventId>, msg: M) -> EventId {
         let id = EventId(self.next_id);
         self.next_id += 1;
-        let event = Event { at: self.now.plus(delay_ns), id, cause, msg };
+        let event = Event {
+            at: self.now.plus(delay_ns),
+            id,
+            cause,
+            msg,
+        };
         if delay_ns == 0 {
             self.current.push_back(event);
         } else {
@@ -75,7 +85,11 @@ impl<M> Queue<M> {
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<Time> {
-        if self.current.is_empty() { self.later.peek().map(|t| t.0.at) } else { Some(self.now) }
+        if self.current.is_empty() {
+            self.later.peek().map(|t| t.0.at)
+        } else {
+            Some(self.now)
+        }
     }
 
     /// Takes the next event and moves `now` to its time.
@@ -123,7 +137,9 @@ mod tests {
         q.schedule(1, None, "a");
         q.schedule(5, None, "c");
         q.schedule(0, None, "now");
-        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|e| (e.at.0, e.msg)).collect();
+        let order: Vec<_> = std::iter::from_fn(|| q.pop())
+            .map(|e| (e.at.0, e.msg))
+            .collect();
         assert_eq!(order, vec![(0, "now"), (1, "a"), (5, "b"), (5, "c")]);
     }
 

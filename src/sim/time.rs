@@ -22,6 +22,11 @@ impl Time {
 impl fmt::Display for Time {
     /// Seconds with microsecond precision, e.g. `1.000250s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}s", self.0 / SECOND, (self.0 % SECOND) / MICROSECOND)
+        write!(
+            f,
+            "{}.{:06}s",
+            self.0 / SECOND,
+            (self.0 % SECOND) / MICROSECOND
+        )
     }
 }

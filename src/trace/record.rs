@@ -111,22 +111,79 @@ impl DropReason {
 #[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
-    Send { key: FlowKey, flags: TcpFlags, seq: u32, ack: u32, len: u32 },
-    Receive { key: FlowKey, flags: TcpFlags, seq: u32, ack: u32, len: u32 },
-    Decap { tunnel: Tunnel, label: u32, outer_src: Ipv4Addr, outer_dst: Ipv4Addr },
-    Encap { tunnel: Tunnel, label: u32, outer_src: Ipv4Addr, outer_dst: Ipv4Addr },
-    FlowCreated { key: FlowKey, action: FlowAction, reverse: FlowKey },
-    FlowHit { key: FlowKey, action: FlowAction },
-    Route { vrf: Vrf, prefix: Prefix, next_hop: NextHop, local_pref: u32 },
-    Ecmp { hash: u32, chosen: u8, of: u8, to: NodeId, label: u32 },
-    Nat { dst: bool, old: (Ipv4Addr, u16), new: (Ipv4Addr, u16) },
-    Deliver { to: Component },
+    Send {
+        key: FlowKey,
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        len: u32,
+    },
+    Receive {
+        key: FlowKey,
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        len: u32,
+    },
+    Decap {
+        tunnel: Tunnel,
+        label: u32,
+        outer_src: Ipv4Addr,
+        outer_dst: Ipv4Addr,
+    },
+    Encap {
+        tunnel: Tunnel,
+        label: u32,
+        outer_src: Ipv4Addr,
+        outer_dst: Ipv4Addr,
+    },
+    FlowCreated {
+        key: FlowKey,
+        action: FlowAction,
+        reverse: FlowKey,
+    },
+    FlowHit {
+        key: FlowKey,
+        action: FlowAction,
+    },
+    Route {
+        vrf: Vrf,
+        prefix: Prefix,
+        next_hop: NextHop,
+        local_pref: u32,
+    },
+    Ecmp {
+        hash: u32,
+        chosen: u8,
+        of: u8,
+        to: NodeId,
+        label: u32,
+    },
+    Nat {
+        dst: bool,
+        old: (Ipv4Addr, u16),
+        new: (Ipv4Addr, u16),
+    },
+    Deliver {
+        to: Component,
+    },
     /// haproxy matched the request to a backend pool (`None`: nothing matched, 503).
-    HttpRule { host: Option<Arc<str>>, path: Arc<str>, pool: Option<Arc<str>>, server: Option<(Ipv4Addr, u16)> },
+    HttpRule {
+        host: Option<Arc<str>>,
+        path: Arc<str>,
+        pool: Option<Arc<str>>,
+        server: Option<(Ipv4Addr, u16)>,
+    },
     /// haproxy opened its own connection for the client's request.
-    ProxyConnect { from: FlowKey, to: FlowKey, backend_conn: u8 },
+    ProxyConnect {
+        from: FlowKey,
+        to: FlowKey,
+        backend_conn: u8,
+    },
     /// A web server answered.
-    Served { status: u16 },
+    Served {
+        status: u16,
+    },
     Drop(DropReason),
 }
 
@@ -154,9 +211,26 @@ pub struct TraceLog {
 
 impl TraceLog {
     /// Opens a hop; steps recorded until the next `begin` belong to it.
-    pub fn begin(&mut self, at: Time, event: EventId, cause: Option<EventId>, tag: Tag, node: NodeId, component: Component) {
+    pub fn begin(
+        &mut self,
+        at: Time,
+        event: EventId,
+        cause: Option<EventId>,
+        tag: Tag,
+        node: NodeId,
+        component: Component,
+    ) {
         let first = u32::try_from(self.steps.len()).unwrap_or(u32::MAX);
-        self.hops.push(Hop { at, event, cause, tag, node, component, first, count: 0 });
+        self.hops.push(Hop {
+            at,
+            event,
+            cause,
+            tag,
+            node,
+            component,
+            first,
+            count: 0,
+        });
     }
 
     pub fn step(&mut self, step: Step) {
@@ -168,7 +242,9 @@ impl TraceLog {
 
     pub fn steps_of(&self, hop: &Hop) -> &[Step] {
         let start = hop.first as usize;
-        self.steps.get(start..start + usize::from(hop.count)).unwrap_or(&[])
+        self.steps
+            .get(start..start + usize::from(hop.count))
+            .unwrap_or(&[])
     }
 
     /// The hops of one request, in order.

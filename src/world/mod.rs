@@ -5,7 +5,9 @@ pub mod delays;
 pub mod msg;
 pub mod timeline;
 
-use crate::control::{ApiServer, ControlNode, ControllerManager, KubeManager, Scheduler, SvcMonitor};
+use crate::control::{
+    ApiServer, ControlNode, ControllerManager, KubeManager, Scheduler, SvcMonitor,
+};
 use crate::dataplane::{Compute, Gateway, InternetHost};
 use crate::scenario::model::HostsEntry;
 use crate::sim::{EventId, Queue, Time};
@@ -40,12 +42,19 @@ impl Ctx<'_> {
     }
 
     pub fn note(&mut self, actor: Actor, what: What) {
-        self.timeline.push(Note { at: self.now, event: self.event, cause: self.cause, actor, what });
+        self.timeline.push(Note {
+            at: self.now,
+            event: self.event,
+            cause: self.cause,
+            actor,
+            what,
+        });
     }
 
     /// Opens a trace hop for the packet being handled.
     pub fn hop(&mut self, tag: Tag, node: NodeId, component: Component) {
-        self.trace.begin(self.now, self.event, self.cause, tag, node, component);
+        self.trace
+            .begin(self.now, self.event, self.cause, tag, node, component);
     }
 
     pub fn step(&mut self, step: Step) {
@@ -86,16 +95,26 @@ impl World {
                 (topology.node(id).role == Role::Compute).then(|| Compute::new(id, &topology, seed))
             })
             .collect();
-        let env = Env { topology, delays, seed, gateway_multipath };
+        let env = Env {
+            topology,
+            delays,
+            seed,
+            gateway_multipath,
+        };
+        let apiserver = ApiServer::new(seed);
+        let mut kube_manager = KubeManager::new(seed);
+        for ns in apiserver.list(crate::k8s::objects::Kind::Namespace) {
+            kube_manager.know_namespace(ns.clone());
+        }
         World {
             queue: Queue::default(),
             out: Vec::new(),
             trace: TraceLog::default(),
             timeline: Vec::new(),
-            apiserver: ApiServer::new(seed),
+            apiserver,
             scheduler: Scheduler::new(&env.topology),
             controllers: ControllerManager::new(seed),
-            kube_manager: KubeManager::new(seed),
+            kube_manager,
             svc_monitor: SvcMonitor::new(seed, &env.topology),
             control_node: ControlNode::default(),
             gateway: Gateway::new(&env.topology),
@@ -116,12 +135,16 @@ impl World {
     }
 
     pub fn compute(&self, node: NodeId) -> Option<&Compute> {
-        self.computes.get(usize::from(node.0)).and_then(Option::as_ref)
+        self.computes
+            .get(usize::from(node.0))
+            .and_then(Option::as_ref)
     }
 
     /// Handles one event; false when the queue is empty.
     pub fn step(&mut self) -> bool {
-        let Some(event) = self.queue.pop() else { return false };
+        let Some(event) = self.queue.pop() else {
+            return false;
+        };
         let (to, msg) = event.msg;
         let mut ctx = Ctx {
             now: event.at,

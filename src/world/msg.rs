@@ -59,14 +59,33 @@ pub enum Msg {
     /// contrail-svc-monitor → a vRouter agent.
     ServiceFips(Arc<ServiceFips>),
     HaproxyRun(Arc<HaproxyInstance>),
-    HaproxyStop { lb_uuid: Arc<str> },
+    HaproxyStop {
+        lb_uuid: Arc<str>,
+    },
     /// vRouter agent → control node (XMPP).
-    XmppPublish { from: NodeId, vrf: Vrf, prefix: Prefix, attrs: RouteAttrs },
-    XmppRetract { from: NodeId, vrf: Vrf, prefix: Prefix, label: u32 },
+    XmppPublish {
+        from: NodeId,
+        vrf: Vrf,
+        prefix: Prefix,
+        attrs: RouteAttrs,
+    },
+    XmppRetract {
+        from: NodeId,
+        vrf: Vrf,
+        prefix: Prefix,
+        label: u32,
+    },
     /// Control node → vRouter agent (XMPP): the best paths of a prefix (empty = withdrawn).
-    XmppRoutes { vrf: Vrf, prefix: Prefix, paths: Arc<[RouteAttrs]> },
+    XmppRoutes {
+        vrf: Vrf,
+        prefix: Prefix,
+        paths: Arc<[RouteAttrs]>,
+    },
     /// Control node → gateway (MP-BGP): the reflected paths of a prefix (empty = withdrawn).
-    BgpRoutes { prefix: Prefix, paths: Arc<[RouteAttrs]> },
+    BgpRoutes {
+        prefix: Prefix,
+        paths: Arc<[RouteAttrs]>,
+    },
     /// A packet arriving at a component.
     Packet(Box<Packet>, Tag),
     /// The runner starts a request at its source.
@@ -80,12 +99,27 @@ pub enum Msg {
 #[derive(Clone, Debug)]
 pub enum ApiWrite {
     /// A pod created by a Deployment (`owner`), or any object a controller creates.
-    Create { object: Arc<Object>, owner: Option<String> },
+    Create {
+        object: Arc<Object>,
+        owner: Option<String>,
+    },
     Delete(ObjectKey),
-    Bind { pod: ObjectKey, node: String },
-    PodRunning { pod: ObjectKey, ip: Ipv4Addr },
-    IngressStatus { ingress: ObjectKey, ips: Vec<Ipv4Addr> },
-    ServiceStatus { service: ObjectKey, external_ip: Ipv4Addr },
+    Bind {
+        pod: ObjectKey,
+        node: String,
+    },
+    PodRunning {
+        pod: ObjectKey,
+        ip: Ipv4Addr,
+    },
+    IngressStatus {
+        ingress: ObjectKey,
+        ips: Vec<Ipv4Addr>,
+    },
+    ServiceStatus {
+        service: ObjectKey,
+        external_ip: Ipv4Addr,
+    },
 }
 
 /// The floating IPs svc-monitor's ECMP driver wants attached on one compute for one service.

@@ -36,29 +36,110 @@ pub struct Note {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum What {
-    Stored { key: ObjectKey, watch: WatchKind, resource_version: u64 },
-    Unchanged { key: ObjectKey },
-    ClusterIp { service: ObjectKey, ip: Ipv4Addr },
-    PodCreated { pod: ObjectKey, deployment: String },
-    Scheduled { pod: ObjectKey, node: String },
-    Endpoints { service: ObjectKey, count: usize },
-    Interface { pod: ObjectKey, vmi: Arc<str>, ip: Ipv4Addr, node: NodeId },
-    PodRunning { pod: ObjectKey, ip: Ipv4Addr },
-    Loadbalancer { uuid: Arc<str>, name: String, provider: Provider, vip: Ipv4Addr, fip: Option<Ipv4Addr>, pools: usize, members: usize, created: bool },
-    LoadbalancerDeleted { uuid: Arc<str>, name: String },
-    IngressStatus { ingress: ObjectKey, ips: Vec<Ipv4Addr> },
-    ServiceInstance { uuid: Arc<str>, active: NodeId, standby: NodeId },
-    EcmpFloatingIps { service: ObjectKey, fip: Ipv4Addr, interfaces: usize },
-    HaproxyStarted { uuid: Arc<str>, pid: u32, previous: Option<u32> },
-    HaproxyStopped { uuid: Arc<str>, pid: u32 },
-    Published { vrf: Vrf, prefix: Prefix, label: u32, local_pref: u32, med: u32 },
-    Retracted { vrf: Vrf, prefix: Prefix, label: u32 },
-    BestPath { vrf: Vrf, prefix: Prefix, next_hops: Vec<Ipv4Addr>, local_pref: u32 },
-    GatewayRoute { prefix: Prefix, next_hops: Vec<Ipv4Addr>, local_pref: u32 },
+    Stored {
+        key: ObjectKey,
+        watch: WatchKind,
+        resource_version: u64,
+    },
+    Unchanged {
+        key: ObjectKey,
+    },
+    ClusterIp {
+        service: ObjectKey,
+        ip: Ipv4Addr,
+    },
+    PodCreated {
+        pod: ObjectKey,
+        deployment: String,
+    },
+    Scheduled {
+        pod: ObjectKey,
+        node: String,
+    },
+    Endpoints {
+        service: ObjectKey,
+        count: usize,
+    },
+    Interface {
+        pod: ObjectKey,
+        vmi: Arc<str>,
+        ip: Ipv4Addr,
+        node: NodeId,
+    },
+    PodRunning {
+        pod: ObjectKey,
+        ip: Ipv4Addr,
+    },
+    Loadbalancer {
+        uuid: Arc<str>,
+        name: String,
+        provider: Provider,
+        vip: Ipv4Addr,
+        fip: Option<Ipv4Addr>,
+        pools: usize,
+        members: usize,
+        created: bool,
+    },
+    LoadbalancerDeleted {
+        uuid: Arc<str>,
+        name: String,
+    },
+    IngressStatus {
+        ingress: ObjectKey,
+        ips: Vec<Ipv4Addr>,
+    },
+    ServiceInstance {
+        uuid: Arc<str>,
+        active: NodeId,
+        standby: NodeId,
+    },
+    EcmpFloatingIps {
+        service: ObjectKey,
+        fip: Ipv4Addr,
+        interfaces: usize,
+    },
+    HaproxyStarted {
+        uuid: Arc<str>,
+        pid: u32,
+        previous: Option<u32>,
+    },
+    HaproxyStopped {
+        uuid: Arc<str>,
+        pid: u32,
+    },
+    Published {
+        vrf: Vrf,
+        prefix: Prefix,
+        label: u32,
+        local_pref: u32,
+        med: u32,
+    },
+    Retracted {
+        vrf: Vrf,
+        prefix: Prefix,
+        label: u32,
+    },
+    BestPath {
+        vrf: Vrf,
+        prefix: Prefix,
+        next_hops: Vec<Ipv4Addr>,
+        local_pref: u32,
+    },
+    GatewayRoute {
+        prefix: Prefix,
+        next_hops: Vec<Ipv4Addr>,
+        local_pref: u32,
+    },
     NodeDown,
     NodeUp,
     /// An object the controller could not act on yet (e.g. an Ingress naming a missing Service).
-    Waiting { key: ObjectKey, reason: &'static str },
+    Waiting {
+        key: ObjectKey,
+        reason: &'static str,
+    },
     /// Something the component refused (pool exhausted, no healthy compute...).
-    Failed { key: ObjectKey, reason: String },
+    Failed {
+        key: ObjectKey,
+        reason: String,
+    },
 }
