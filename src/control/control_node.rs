@@ -41,6 +41,17 @@ impl ControlNode {
                 self.reselect(vrf, prefix, ctx);
             }
             Msg::NodeDown(node) => self.session_lost(node, ctx),
+            Msg::NodeUp(node) => {
+                // A new XMPP session: the agent gets every best path.
+                for ((vrf, prefix), paths) in &self.best {
+                    let msg = Msg::XmppRoutes {
+                        vrf: *vrf,
+                        prefix: *prefix,
+                        paths: paths.clone(),
+                    };
+                    ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.xmpp, msg);
+                }
+            }
             _ => {}
         }
     }

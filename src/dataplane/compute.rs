@@ -525,9 +525,17 @@ impl Compute {
             .collect();
     }
 
-    /// The node failed: every process stops, every session drops, every flow is lost.
+    /// The node failed: every process stops, every session drops, every flow is lost. Pods come
+    /// back with the node; haproxy comes back when svc-monitor restarts it.
     pub fn fail(&mut self) {
         self.up = false;
+        for h in &mut self.haproxies {
+            h.running = false;
+            if let Some(iface) = self.interfaces.get_mut(h.iface) {
+                iface.live = false;
+            }
+        }
+        self.reindex();
         self.flows = Flows::default();
         self.routes.clear();
         self.fib.clear();

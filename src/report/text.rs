@@ -22,15 +22,17 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
                 .join(", ")
         ),
         Action::Wait(_) => "wait".into(),
-        Action::Show(show) => format!("show {}", show_title(&show.what)),
+        Action::Show(show) => show_title(&show.what),
         Action::Curl(c) => format!("curl {}   (from {})", c.request.raw, endpoint(&c.from)),
         Action::Compare(c) => format!(
             "compare {} requests (from {})",
             c.requests.len(),
             endpoint(&c.from)
         ),
-        Action::Fail(t) => format!("fail {t:?}"),
-        Action::Recover(t) => format!("recover {t:?}"),
+        Action::Fail(crate::scenario::model::FaultTarget::Node(n)) => format!("fail node/{n}"),
+        Action::Recover(crate::scenario::model::FaultTarget::Node(n)) => {
+            format!("recover node/{n}")
+        }
         Action::Hosts(h) => format!("hosts: {} line(s)", h.len()),
     }
 }
@@ -71,9 +73,9 @@ pub fn show_title(s: &Show) -> String {
             "show route table k8s-test{}",
             if *detail { " detail" } else { "" }
         ),
-        Show::ControlRoutes => "control routes".into(),
-        Show::Flows { node } => format!("flows {node}"),
-        Show::Timeline => "timeline".into(),
+        Show::ControlRoutes => "show control-node routes".into(),
+        Show::Flows { node } => format!("flow -l on {node}"),
+        Show::Timeline => "show timeline".into(),
     }
 }
 

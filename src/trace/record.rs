@@ -32,9 +32,8 @@ pub enum Component {
     Host,
 }
 
-/// The vRouter's flow actions, as `flow -l` prints them.
-#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
+/// The vRouter's flow actions, as `flow -l` prints them (and as JSON writes them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlowAction {
     Forward,
     Drop,
@@ -46,6 +45,12 @@ pub enum FlowAction {
     NatDstPort,
     /// Source NAT with source port translation.
     NatSrcPort,
+}
+
+impl Serialize for FlowAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl FlowAction {
