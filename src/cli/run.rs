@@ -78,13 +78,13 @@ pub fn run(args: &RunArgs) -> i32 {
             rendered.output.len()
         );
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(rendered.output.as_bytes());
-    let _ = stdout.flush();
     if let Some(e) = rendered.error {
         eprint!("{e}");
         return EXIT_INVALID;
     }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(rendered.output.as_bytes());
+    let _ = stdout.flush();
     if let (Some(dir), Some(run)) = (&args.export, &run)
         && let Err(e) = export(run, dir)
     {

@@ -98,7 +98,11 @@ impl Run {
     pub fn execute(scenario: &Scenario, seed: u64) -> Result<Run, Box<(Run, RunError)>> {
         let mut run = Run::new(scenario, seed);
         for (index, step) in scenario.steps.iter().enumerate() {
-            match run.step(scenario, &step.action, &step.origin) {
+            let notes_before = run.world.timeline.len();
+            let result = run
+                .step(scenario, &step.action, &step.origin)
+                .and_then(|r| run.refused(notes_before, &step.origin).map(|()| r));
+            match result {
                 Ok((output, failures)) => {
                     let at = run.world.now();
                     run.steps.push(StepResult {
@@ -113,6 +117,26 @@ impl Run {
             }
         }
         Ok(run)
+    }
+
+    /// A controller that refused work during the step (an address pool ran out) ends the run.
+    fn refused(&self, since: usize, origin: &Origin) -> Result<(), RunError> {
+        let failed = self
+            .world
+            .timeline
+            .iter()
+            .skip(since)
+            .find_map(|n| match &n.what {
+                crate::world::timeline::What::Failed { key, reason } => Some((key, reason)),
+                _ => None,
+            });
+        match failed {
+            Some((key, reason)) => Err(RunError(
+                Diagnostic::error(Some(origin.clone()), format!("{}/{}: {reason}", key.kind.reference_word(), key.name))
+                    .with_hint("the lab's pools are fixed (pod subnet 10.32.0.0/12, pool-ns-default 101.101.101.0/24, pool-global-default 102.102.102.0/24): delete objects or use fewer"),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn settle(&mut self, origin: &Origin) -> Result<(), RunError> {

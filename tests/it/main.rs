@@ -3,3 +3,4 @@
 mod bad_inputs;
 mod fuzz_parsers;
 mod real_haproxy;
+mod runtime_errors;

@@ -1,0 +1,77 @@
+//! Input that is valid on paper but impossible at run time: a clear diagnostic at the step that
+//! hit it, exit code 2, and nothing on stdout.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run_scenario(dir: &Path, scenario: &str) -> (i32, String, String) {
+    let file = dir.join("scenario.yaml");
+    std::fs::write(&file, scenario).expect("write scenario");
+    let out = Command::new(env!("CARGO_BIN_EXE_contrail-sim"))
+        .arg("run")
+        .arg(&file)
+        .output()
+        .expect("run contrail-sim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("contrail-sim-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn exhausted_floating_ip_pool_is_an_input_error_at_the_step() {
+    let dir = temp_dir("pool");
+    let services: Vec<String> = (0..255)
+        .map(|i| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: lb-{i}\nspec:\n  type: LoadBalancer\n  selector: {{app: x}}\n  ports:\n  - port: 80\n"))
+        .collect();
+    std::fs::write(dir.join("many.yaml"), services.join("---\n")).expect("write manifests");
+    let (code, stdout, stderr) = run_scenario(
+        &dir,
+        "name: pool\nsteps:\n  - apply: many.yaml\n  - wait: converged\n",
+    );
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert!(stdout.is_empty(), "stdout must stay empty: {stdout}");
+    assert!(
+        stderr.contains("scenario.yaml:4:5: error: service/lb-254: floating-IP pool"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("exhausted"), "{stderr}");
+}
+
+#[test]
+fn curl_to_an_ingress_deleted_earlier_is_an_input_error() {
+    let dir = temp_dir("deleted");
+    let scenario = r#"name: deleted
+steps:
+  - apply:
+      - apiVersion: v1
+        kind: Pod
+        metadata: {name: client}
+        spec: {nodeName: cent222, containers: [{name: c, image: busybox}]}
+      - apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: gone}
+        spec: {defaultBackend: {service: {name: svc, port: {number: 80}}}}
+  - wait: converged
+  - delete: ingress/gone
+  - wait: converged
+  - curl: "http://{ingress/gone.vip}/"
+    from: pod/client
+"#;
+    let (code, stdout, stderr) = run_scenario(&dir, scenario);
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains(
+            "scenario.yaml:15:5: error: {ingress/gone.vip} does not exist at this point of the run"
+        ),
+        "{stderr}"
+    );
+}
