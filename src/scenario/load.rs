@@ -241,6 +241,23 @@ impl Loader<'_> {
             if let Some(h) = m.take("hosts") {
                 spec.hosts = self.hosts(h);
             }
+            if let Some(d) = m.take("delays")
+                && let Some(mut dm) = d.as_map("topology.delays", &mut self.diags)
+            {
+                for name in crate::world::Delays::NAMES {
+                    let Some(v) = dm.take(name) else { continue };
+                    let Some(text) = v.as_str("a duration such as `2ms`", &mut self.diags) else {
+                        continue;
+                    };
+                    match parse_duration(text) {
+                        Ok(ns) => spec.delays.push((name, ns)),
+                        Err(msg) => self
+                            .diags
+                            .push(err(v, msg).with_hint("write a positive duration: 5us, 2ms, 1s")),
+                    }
+                }
+                dm.finish(&mut self.diags);
+            }
             if let Some(g) = m.take("gateway_multipath") {
                 spec.gateway_multipath = g
                     .as_bool("`topology.gateway_multipath`", &mut self.diags)

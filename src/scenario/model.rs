@@ -30,6 +30,8 @@ pub struct TopologySpec {
     pub hosts: Vec<HostsEntry>,
     /// `routing-options multipath vpn-unequal-cost` on the gateway.
     pub gateway_multipath: bool,
+    /// `topology.delays`: message and processing delays (ns) that replace the defaults.
+    pub delays: Vec<(&'static str, u64)>,
 }
 
 /// One /etc/hosts line.

@@ -47,3 +47,55 @@ impl Default for Delays {
         }
     }
 }
+
+impl Delays {
+    /// The names a scenario may set under `topology.delays`.
+    pub const NAMES: [&'static str; 11] = [
+        "kubectl",
+        "watch",
+        "api_write",
+        "config",
+        "svc_monitor",
+        "process_start",
+        "xmpp",
+        "bgp",
+        "tap",
+        "proxy",
+        "server",
+    ];
+
+    /// Sets the delay called `name`; false when there is no such delay.
+    pub fn set(&mut self, name: &str, ns: u64) -> bool {
+        let slot = match name {
+            "kubectl" => &mut self.kubectl,
+            "watch" => &mut self.watch,
+            "api_write" => &mut self.api_write,
+            "config" => &mut self.config,
+            "svc_monitor" => &mut self.svc_monitor,
+            "process_start" => &mut self.process_start,
+            "xmpp" => &mut self.xmpp,
+            "bgp" => &mut self.bgp,
+            "tap" => &mut self.tap,
+            "proxy" => &mut self.proxy,
+            "server" => &mut self.server,
+            _ => return false,
+        };
+        *slot = ns;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_delay_can_be_set() {
+        let mut d = Delays::default();
+        for (i, name) in Delays::NAMES.iter().enumerate() {
+            assert!(d.set(name, 1000 + i as u64), "{name}");
+        }
+        assert_eq!((d.kubectl, d.server), (1000, 1010));
+        assert!(!d.set("nope", 1));
+    }
+}
