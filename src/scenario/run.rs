@@ -81,9 +81,13 @@ pub struct Run {
 
 impl Run {
     pub fn new(scenario: &Scenario, seed: u64) -> Run {
+        let mut delays = Delays::default();
+        for (name, ns) in &scenario.topology.delays {
+            delays.set(name, *ns);
+        }
         let world = World::new(
             seed,
-            Delays::default(),
+            delays,
             &scenario.topology.hosts,
             scenario.topology.gateway_multipath,
         );
