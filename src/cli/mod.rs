@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Also write the files the simulated nodes hold under DIR/<node>/<path>.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+    /// Also write SVG charts (control-plane timeline, requests per pod) and the text output
+    /// under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Interleave the control-plane timeline with the steps (text format).
     #[arg(long)]
     pub timeline: bool,

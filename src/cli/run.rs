@@ -91,6 +91,12 @@ pub fn run(args: &RunArgs) -> i32 {
         eprintln!("error: cannot export to {}: {e}", dir.display());
         return EXIT_INVALID;
     }
+    if let (Some(dir), Some(run)) = (&args.report, &run)
+        && let Err(e) = report(run, &scenario, seed, dir, &args.file)
+    {
+        eprintln!("error: cannot write the report to {}: {e}", dir.display());
+        return EXIT_INVALID;
+    }
     if rendered.failures > 0 {
         eprintln!(
             "{} expectation(s) failed (seed {seed}); replay: contrail-sim run {} --seed {seed}",
@@ -114,4 +120,23 @@ pub fn export(run: &Run, dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the run's charts and its text output under `dir`, named after the scenario file.
+pub fn report(
+    run: &Run,
+    scenario: &Scenario,
+    seed: u64,
+    dir: &Path,
+    file: &Path,
+) -> Result<(), String> {
+    let stem = file
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    for chart in crate::report::charts::charts(run, &stem)? {
+        std::fs::write(dir.join(&chart.file), chart.svg).map_err(|e| e.to_string())?;
+    }
+    let text = crate::report::text::render(scenario, run, seed, true);
+    std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())
 }

@@ -1,5 +1,6 @@
 //! Renderers: they read recorded results and the world's final state, never change them.
 
+pub mod charts;
 pub mod compare;
 pub mod jsonl;
 pub mod names;

@@ -3,4 +3,5 @@
 mod bad_inputs;
 mod fuzz_parsers;
 mod real_haproxy;
+mod reports;
 mod runtime_errors;
