@@ -2,4 +2,5 @@
 
 mod bad_inputs;
 mod fuzz_parsers;
+mod golden_traces;
 mod real_haproxy;
