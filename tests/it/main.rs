@@ -1,6 +1,8 @@
 //! The integration test binary; each module is one area.
 
 mod bad_inputs;
+mod cli;
 mod fuzz_parsers;
 mod golden_traces;
 mod real_haproxy;
+mod support;
