@@ -2,6 +2,7 @@
 
 mod bad_inputs;
 mod cli;
+mod components;
 mod fuzz_parsers;
 mod golden_traces;
 mod real_haproxy;
