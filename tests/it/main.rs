@@ -5,5 +5,6 @@ mod cli;
 mod components;
 mod fuzz_parsers;
 mod golden_traces;
+mod haproxy_conf;
 mod real_haproxy;
 mod support;
