@@ -3,6 +3,7 @@
 mod bad_inputs;
 mod cli;
 mod components;
+mod dataplane;
 mod fuzz_parsers;
 mod golden_traces;
 mod haproxy_conf;
