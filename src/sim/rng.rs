@@ -89,7 +89,10 @@ mod tests {
             assert!(repeats >= 6, "{repeats} repeats in 64: {picks:?}");
             for member in 0..4 {
                 let count = picks.iter().filter(|&&p| p == member).count();
-                assert!((4..=28).contains(&count), "member {member} got {count} of 64: {picks:?}");
+                assert!(
+                    (4..=28).contains(&count),
+                    "member {member} got {count} of 64: {picks:?}"
+                );
             }
         }
         assert_ne!(choices(4, 0), choices(4, 1), "the salt changes the choices");
