@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::routing::{Prefix, RouteAttrs, Vrf};
-use crate::sim::rng::fnv1a;
+use crate::sim::rng::flow_hash;
 use crate::topology::{NodeId, Role, Topology};
 use crate::trace::{Component, DropReason, NextHop, Step, Tag};
 use crate::wire::{Encap, Packet, Tunnel};
@@ -128,7 +128,7 @@ impl Gateway {
             bytes[4..8].copy_from_slice(&k.dst.octets());
             bytes[8..10].copy_from_slice(&k.sport.to_be_bytes());
             bytes[10..12].copy_from_slice(&k.dport.to_be_bytes());
-            let hash = fnv1a(&bytes) as u32;
+            let hash = flow_hash(&bytes, 0);
             let chosen = (hash as usize) % usable.len();
             path = usable.get(chosen).unwrap_or(first);
             ctx.step(Step::Ecmp {

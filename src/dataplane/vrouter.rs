@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::compute::Compute;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
-use crate::sim::rng::fnv1a;
+use crate::sim::rng::flow_hash;
 use crate::topology::{NodeId, Role, contains, plan};
 use crate::trace::{Component, DropReason, FlowAction, NextHop, Step, Tag};
 use crate::wire::{Encap, FlowKey, Packet, Tunnel};
@@ -187,8 +187,7 @@ impl Compute {
         bytes[8] = key.proto;
         bytes[9..11].copy_from_slice(&key.sport.to_be_bytes());
         bytes[11..13].copy_from_slice(&key.dport.to_be_bytes());
-        let h = fnv1a(&bytes) ^ self.hash_salt;
-        (h ^ (h >> 32)) as u32
+        flow_hash(&bytes, self.hash_salt)
     }
 
     /// A packet from the fabric: the label names the local interface; its address or one of

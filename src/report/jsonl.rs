@@ -57,7 +57,7 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
 fn request(r: &CurlResult, step: usize) -> Value {
     json!({
         "type": "request", "step": step, "request": r.request_id, "from": endpoint(&r.from), "curl": r.request.raw,
-        "destination": r.destination.to_string(), "port": r.port, "host_header": r.host_header,
+        "destination": r.destination.to_string(), "port": r.port, "host_header": sent_host(r),
         "status": r.response.as_ref().map(|x| x.status), "served_by": r.served_by.as_ref().map(|p| format!("pod/{}", p.name)),
         "disposition": r.disposition, "started_ns": r.started.0, "finished_ns": r.finished.0,
     })
@@ -71,4 +71,21 @@ fn hops(world: &World, request: u32, lines: &mut Vec<Value>) {
             "component": component_name(world, hop), "steps": world.trace.steps_of(hop),
         }));
     }
+}
+
+/// The Host header the request carried: the URL's `host[:port]` unless `-H 'Host: …'` replaced
+/// it, `None` when `-H 'Host:'` removed it.
+fn sent_host(r: &CurlResult) -> Option<String> {
+    let request = crate::dataplane::endpoint::build_request(&crate::world::msg::CurlJob {
+        request_id: r.request_id,
+        request: r.request.clone(),
+        destination: r.destination,
+        port: r.port,
+        host_header: r.host_header.clone(),
+    });
+    request
+        .headers
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value)
 }

@@ -1,7 +1,13 @@
 //! The integration test binary; each module is one area.
 
 mod bad_inputs;
+mod cli;
+mod components;
+mod dataplane;
 mod fuzz_parsers;
+mod golden_traces;
+mod haproxy_conf;
 mod real_haproxy;
 mod reports;
 mod runtime_errors;
+mod support;
