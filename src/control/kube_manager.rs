@@ -333,6 +333,8 @@ impl KubeManager {
                     reason: "ingress class is not opencontrail: ignored",
                 },
             );
+            // An Ingress that moved to another controller gives up what it had.
+            self.remove_lb(key, ctx);
             return;
         }
         let previous = self.loadbalancers.get(key).cloned();

@@ -566,6 +566,24 @@ fn kube_manager_ignores_an_ingress_of_another_class() {
             .loadbalancers
             .contains_key(&key(Kind::Ingress, "ours"))
     );
+    // Handing it to another controller releases the loadbalancer and stops both haproxies.
+    apply_and_converge(
+        &mut w,
+        objects(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ours\n  annotations: {kubernetes.io/ingress.class: nginx}\nspec:\n  defaultBackend: {service: {name: webservice-1, port: {number: 8888}}}\n",
+        ),
+    );
+    assert!(
+        !w.kube_manager
+            .loadbalancers
+            .contains_key(&key(Kind::Ingress, "ours"))
+    );
+    assert!(
+        w.computes
+            .iter()
+            .flatten()
+            .all(|c| c.haproxies.iter().all(|h| !h.running))
+    );
 }
 
 // ---- contrail-svc-monitor and the vRouter agents ----
