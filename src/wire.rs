@@ -105,13 +105,8 @@ impl HttpRequest {
 
     /// The length of the request on the wire.
     pub fn wire_len(&self) -> u32 {
-        let head: usize = self
-            .headers
-            .iter()
-            .map(|(n, v)| n.len() + v.len() + 4)
-            .sum();
-        u32::try_from(self.method.len() + self.target.len() + self.version.len() + 4 + head + 2)
-            .unwrap_or(u32::MAX)
+        let line = self.method.len() + self.target.len() + self.version.len() + 4;
+        u32::try_from(line + headers_len(&self.headers)).unwrap_or(u32::MAX)
     }
 }
 
@@ -127,14 +122,18 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn wire_len(&self) -> u32 {
-        let head: usize = self
-            .headers
-            .iter()
-            .map(|(n, v)| n.len() + v.len() + 4)
-            .sum();
-        u32::try_from(self.version.len() + 5 + self.reason.len() + 2 + head + 2 + self.body.len())
-            .unwrap_or(u32::MAX)
+        let line = self.version.len() + 5 + self.reason.len() + 2;
+        u32::try_from(line + headers_len(&self.headers) + self.body.len()).unwrap_or(u32::MAX)
     }
+}
+
+/// `Name: value\r\n` per header, then the empty line that ends the head.
+fn headers_len(headers: &[(String, String)]) -> usize {
+    headers
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 4)
+        .sum::<usize>()
+        + 2
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -126,13 +126,7 @@ fn get(
                     ServiceType::LoadBalancer => "LoadBalancer",
                     ServiceType::NodePort => "NodePort",
                 };
-                let external = o
-                    .status
-                    .load_balancer
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
+                let external = addresses(&o.status.load_balancer);
                 let external = if external.is_empty() {
                     if spec.service_type == ServiceType::LoadBalancer {
                         "<pending>".into()
@@ -192,13 +186,7 @@ fn get(
                 } else {
                     hosts.join(",")
                 };
-                let address = o
-                    .status
-                    .load_balancer
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
+                let address = addresses(&o.status.load_balancer);
                 vec![meta.name.clone(), hosts, address, "80".into(), a]
             }
             Spec::Deployment(spec) => {
@@ -225,6 +213,14 @@ fn get(
         return Ok(format!("No resources found in {ns} namespace.\n"));
     }
     Ok(table(&rows))
+}
+
+/// Addresses as kubectl lists them: comma-separated.
+fn addresses(ips: &[std::net::Ipv4Addr]) -> String {
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// An object as `kubectl get -o yaml` shows it (the fields this simulator models).
