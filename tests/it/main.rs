@@ -2,4 +2,5 @@
 
 mod bad_inputs;
 mod fuzz_parsers;
+mod props;
 mod real_haproxy;
