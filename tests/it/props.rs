@@ -28,7 +28,7 @@ fn config(cases: u32) -> Config {
         .unwrap_or(cases);
     Config {
         cases,
-        max_shrink_iters: 256,
+        max_shrink_iters: 1024,
         failure_persistence: None,
         ..Config::default()
     }

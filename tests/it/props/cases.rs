@@ -297,15 +297,16 @@ fn request(services: usize) -> impl Strategy<Value = Request> {
 pub fn case(requests: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Case> {
     (1usize..=4)
         .prop_flat_map(move |n| {
+            // Shrinking goes element by element: requests first, the seed last.
             (
-                any::<u64>(),
-                proptest::collection::vec(service(), n),
-                ingress(n),
-                prop_oneof![Just(0u64), any::<u64>()],
                 proptest::collection::vec(request(n), requests.clone()),
+                ingress(n),
+                proptest::collection::vec(service(), n),
+                prop_oneof![Just(0u64), any::<u64>()],
+                any::<u64>(),
             )
         })
-        .prop_map(|(seed, services, ingress, order, requests)| Case {
+        .prop_map(|(requests, ingress, services, order, seed)| Case {
             seed,
             services,
             ingress,

@@ -169,8 +169,8 @@ fn service_at(sim: &Simulated, case: &Case, addr: std::net::Ipv4Addr) -> Option<
 fn props_real_haproxy_routes_like_the_simulator() {
     let Some(bin) = bin() else { return };
     let started = Instant::now();
-    let mut runner = TestRunner::new(config(32));
-    let result = runner.run(&cases::case(12..=20), |case| {
+    let mut runner = TestRunner::new(config(48));
+    let result = runner.run(&cases::case(1..=24), |case| {
         let sim = simulate(&case);
         referee_case(bin, &case, &sim)
     });
