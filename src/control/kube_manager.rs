@@ -387,15 +387,23 @@ impl KubeManager {
             .chain(spec.default_backend.iter().map(|b| (PoolRule::Default, b)));
         let mut listeners = Vec::new();
         let mut missing = false;
+        // How often each backend identity occurred so far: a repeated rule × path (same host,
+        // path and Service) still gets a listener and pool of its own, as in Contrail.
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for (rule, backend) in backends.collect::<Vec<_>>() {
             let Some((address, port)) = self.service_address(&key.namespace, backend) else {
                 missing = true;
                 continue;
             };
-            let identity = format!(
+            let mut identity = format!(
                 "{rule:?}/{}/{:?}",
                 backend.service_name, backend.service_port
             );
+            let n = seen.entry(identity.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                identity.push_str(&format!("#{n}"));
+            }
             let [listener, pool, member] = self.ids(key, identity);
             let service = ObjectKey {
                 kind: Kind::Service,

@@ -4,11 +4,11 @@
 //! The referee needs `haproxy` on `PATH` (or `$HAPROXY`): see `.ci/haproxy-deps.sh`. Without it
 //! these tests fail, unless `CONTRAIL_SIM_SKIP_HAPROXY=1` is set outside CI.
 
-mod arb;
+pub(crate) mod arb;
 mod book;
 mod derive;
-mod echo;
+pub(crate) mod echo;
 mod golden;
 mod model;
-mod process;
-mod referee;
+pub(crate) mod process;
+pub(crate) mod referee;

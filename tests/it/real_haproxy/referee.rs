@@ -20,19 +20,25 @@ use super::derive::derive;
 use super::echo::{Answer, EchoServer, classify, exchange};
 use super::process::{Running, TempDir, check_config, free_port, haproxy};
 
-fn bin() -> Option<&'static Path> {
+/// The haproxy binary, located once (see [`haproxy`]).
+pub(crate) fn bin() -> Option<&'static Path> {
     static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
     BIN.get_or_init(haproxy).as_deref()
 }
 
 /// A running haproxy for one config, with an echo server per pool.
-struct Served {
-    frontends: Vec<SocketAddr>,
+pub(crate) struct Served {
+    pub frontends: Vec<SocketAddr>,
     _run: Running,
     _echo: Vec<(String, EchoServer)>,
 }
 
 fn serve(bin: &Path, cfg: &LbConfig) -> Served {
+    serve_rendered(bin, &render(cfg), cfg)
+}
+
+/// Runs `rendered` (a config rendered from `cfg`, which names its pools and frontends).
+pub(crate) fn serve_rendered(bin: &Path, rendered: &str, cfg: &LbConfig) -> Served {
     let echo: Vec<(String, EchoServer)> = cfg
         .frontends
         .iter()
@@ -41,17 +47,12 @@ fn serve(bin: &Path, cfg: &LbConfig) -> Served {
         .collect();
     let ports: Vec<u16> = cfg.frontends.iter().map(|_| free_port()).collect();
     let dir = TempDir::new("run");
-    let text = derive(
-        &render(cfg),
-        &dir.path().join("haproxy.sock"),
-        &ports,
-        |pool| {
-            echo.iter()
-                .find(|(p, _)| p == pool)
-                .map(|(_, e)| e.addr.port())
-                .expect("an echo server per backend")
-        },
-    );
+    let text = derive(rendered, &dir.path().join("haproxy.sock"), &ports, |pool| {
+        echo.iter()
+            .find(|(p, _)| p == pool)
+            .map(|(_, e)| e.addr.port())
+            .expect("an echo server per backend")
+    });
     let frontends: Vec<SocketAddr> = ports
         .iter()
         .map(|p| SocketAddr::from(([127, 0, 0, 1], *p)))
