@@ -49,7 +49,7 @@ fn get(
         ));
     }
     if output == GetOutput::Yaml {
-        let docs: Vec<Value> = objects.iter().map(|o| to_json(world, o)).collect();
+        let docs: Vec<Value> = objects.iter().map(|o| to_json(o)).collect();
         let value = if docs.len() == 1 {
             docs.into_iter().next().unwrap_or(Value::Null)
         } else {
@@ -224,7 +224,7 @@ fn addresses(ips: &[std::net::Ipv4Addr]) -> String {
 }
 
 /// An object as `kubectl get -o yaml` shows it (the fields this simulator models).
-fn to_json(world: &World, o: &StoredObject) -> Value {
+fn to_json(o: &StoredObject) -> Value {
     let meta = &o.object.meta;
     let mut metadata = json!({"name": meta.name, "resourceVersion": meta.resource_version.to_string(), "uid": meta.uid});
     if o.object.kind() != Kind::Namespace {
@@ -294,7 +294,6 @@ fn to_json(world: &World, o: &StoredObject) -> Value {
             ("extensions/v1beta1", s, lb_status)
         }
     };
-    let _ = world;
     json!({"apiVersion": api_version, "kind": o.object.kind().as_str(), "metadata": metadata, "spec": spec, "status": status})
 }
 

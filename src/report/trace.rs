@@ -117,7 +117,9 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
                 .iter()
                 .filter(|h| h.tag.conn == conn && h.tag.packet == packet)
                 .collect();
-            let Some(first) = path.first() else { continue };
+            if path.is_empty() {
+                continue;
+            }
             let seen = path
                 .iter()
                 .rev()
@@ -139,7 +141,6 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
                     } => Some(format!("{flags:<4} {key}  seq {seq} ack {ack} len {len}")),
                     _ => None,
                 });
-            let _ = first;
             let names: Vec<String> = path
                 .iter()
                 .map(|h| hop_name(world, h.node, h.component))

@@ -54,30 +54,13 @@ pub fn check_curls(
         }
         if !e.via.is_empty() {
             let names = crate::report::trace::hop_names(world, r.request_id);
-            let mut it = names.iter();
-            let missing = e.via.iter().find(|v| {
-                let want = match &v.component {
-                    Some(c) => format!("{}/{c}", v.node),
-                    None => v.node.clone(),
-                };
-                !it.any(|n| *n == want)
-            });
-            if let Some(v) = missing {
-                let want = e
-                    .via
-                    .iter()
-                    .map(|v| {
-                        v.component
-                            .as_ref()
-                            .map_or(v.node.clone(), |c| format!("{}/{c}", v.node))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let _ = v;
+            let wanted: Vec<String> = e.via.iter().map(via_name).collect();
+            let mut visited = names.iter();
+            if !wanted.iter().all(|w| visited.any(|n| n == w)) {
                 let path: Vec<String> = names.iter().filter(|n| n.contains('/')).cloned().collect();
                 failures.push(fail(
                     "via",
-                    format!("[{want}] in this order"),
+                    format!("[{}] in this order", wanted.join(", ")),
                     format!("[{}]", dedup(&path).join(", ")),
                 ));
             }
@@ -87,6 +70,14 @@ pub fn check_curls(
         }
     }
     failures
+}
+
+/// `node` or `node/component`, as hop names are written.
+fn via_name(v: &crate::scenario::model::ViaName) -> String {
+    match &v.component {
+        Some(c) => format!("{}/{c}", v.node),
+        None => v.node.clone(),
+    }
 }
 
 fn served_by_matches(world: &World, want: &ServedBy, pod: &ObjectKey, ns: &str) -> bool {
