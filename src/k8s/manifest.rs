@@ -152,10 +152,14 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
     m.finish(diags);
     let mut meta = meta?;
     let mut spec = spec?;
-    if let Spec::Ingress(ing) = &mut spec
-        && let Some(class) = meta.annotations.get("kubernetes.io/ingress.class")
-    {
-        ing.class = Some(class.clone());
+    if let Spec::Ingress(ing) = &mut spec {
+        ing.api_version = SUPPORTED
+            .iter()
+            .find(|(a, _)| *a == api)
+            .map_or("", |(a, _)| a);
+        if let Some(class) = meta.annotations.get("kubernetes.io/ingress.class") {
+            ing.class = Some(class.clone());
+        }
     }
     if kind == Kind::Namespace {
         meta.namespace.clear();

@@ -168,6 +168,8 @@ pub struct IngressSpec {
     pub rules: Vec<IngressRule>,
     /// `kubernetes.io/ingress.class` annotation, else `spec.ingressClassName`.
     pub class: Option<String>,
+    /// The apiVersion it was written in, so it is shown back in that shape.
+    pub api_version: &'static str,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -267,34 +267,63 @@ fn to_json(o: &StoredObject) -> Value {
             json!({"replicas": spec.replicas, "selector": {"matchLabels": spec.selector}}),
             json!({}),
         ),
-        Spec::Ingress(spec) => {
-            let backend = |b: &crate::k8s::objects::IngressBackend| json!({"serviceName": b.service_name, "servicePort": port(&b.service_port)});
-            let mut s = json!({});
-            if let Some(b) = &spec.default_backend {
-                s["backend"] = backend(b);
-            }
-            if !spec.rules.is_empty() {
-                s["rules"] = spec
-                    .rules
-                    .iter()
-                    .map(|r| {
-                        let paths: Vec<Value> = r
-                            .paths
-                            .iter()
-                            .map(|p| json!({"path": p.path, "backend": backend(&p.backend)}))
-                            .collect();
-                        let mut rule = json!({"http": {"paths": paths}});
-                        if let Some(h) = &r.host {
-                            rule["host"] = json!(h);
-                        }
-                        rule
-                    })
-                    .collect();
-            }
-            ("extensions/v1beta1", s, lb_status)
-        }
+        Spec::Ingress(spec) => ingress_json(spec, &port, lb_status),
     };
     json!({"apiVersion": api_version, "kind": o.object.kind().as_str(), "metadata": metadata, "spec": spec, "status": status})
+}
+
+/// An Ingress spec in the shape of the apiVersion it was written in.
+fn ingress_json(
+    spec: &crate::k8s::objects::IngressSpec,
+    port: &dyn Fn(&PortRef) -> Value,
+    status: Value,
+) -> (&'static str, Value, Value) {
+    let v1 = spec.api_version == "networking.k8s.io/v1";
+    let backend = |b: &crate::k8s::objects::IngressBackend| {
+        if v1 {
+            let port = match &b.service_port {
+                PortRef::Number(n) => json!({"number": n}),
+                PortRef::Name(s) => json!({"name": s}),
+            };
+            json!({"service": {"name": b.service_name, "port": port}})
+        } else {
+            json!({"serviceName": b.service_name, "servicePort": port(&b.service_port)})
+        }
+    };
+    let mut s = json!({});
+    if let Some(b) = &spec.default_backend {
+        s[if v1 { "defaultBackend" } else { "backend" }] = backend(b);
+    }
+    if !spec.rules.is_empty() {
+        s["rules"] = spec
+            .rules
+            .iter()
+            .map(|r| {
+                let paths: Vec<Value> = r
+                    .paths
+                    .iter()
+                    .map(|p| {
+                        let mut path = json!({"path": p.path, "backend": backend(&p.backend)});
+                        if let Some(t) = p.path_type {
+                            path["pathType"] = json!(format!("{t:?}"));
+                        }
+                        path
+                    })
+                    .collect();
+                let mut rule = json!({"http": {"paths": paths}});
+                if let Some(h) = &r.host {
+                    rule["host"] = json!(h);
+                }
+                rule
+            })
+            .collect();
+    }
+    let api = if spec.api_version.is_empty() {
+        "extensions/v1beta1"
+    } else {
+        spec.api_version
+    };
+    (api, s, status)
 }
 
 fn loadbalancers(world: &World) -> String {
