@@ -1,0 +1,169 @@
+//! End-to-end simulated HTTP requests per second through an ingress.
+//!
+//! Builds the cluster of `scenarios/ingress-simple-fanout.yaml` (its steps up to the first
+//! `wait: converged`), then sends `GET http://www.juniper.net/dev` from `cent-client` one request
+//! after another, as the runner does: through the gateway to haproxy on cent222, and on to the
+//! backend pod on cent333. The trace is kept, as in a real run. Each round starts from a fresh
+//! cluster, so every request creates its flows.
+//!
+//! `cargo bench --bench requests [-- --requests N --rounds R]`
+
+use std::hint::black_box;
+use std::mem::size_of;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use contrail_sim::diag::Origin;
+use contrail_sim::scenario::curl::parse_curl;
+use contrail_sim::scenario::load::load;
+use contrail_sim::scenario::model::{Action, Scenario, Wait};
+use contrail_sim::scenario::run::Run;
+use contrail_sim::trace::{Hop, Outcome, Step};
+use contrail_sim::world::msg::CurlJob;
+use contrail_sim::world::{Addr, Msg, World};
+
+const SCENARIO: &str = "scenarios/ingress-simple-fanout.yaml";
+const HOST: &str = "www.juniper.net";
+
+/// The scenario's setup: its steps up to and including the first `wait: converged`.
+fn setup() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
+    let Some(mut scenario) = load(&path).scenario else {
+        panic!("{SCENARIO} does not load");
+    };
+    let end = scenario
+        .steps
+        .iter()
+        .position(|s| matches!(s.action, Action::Wait(Wait::Converged)))
+        .expect("a `wait: converged` step");
+    scenario.steps.truncate(end + 1);
+    scenario
+}
+
+/// A converged cluster and the request to send.
+fn world(scenario: &Scenario) -> (World, CurlJob) {
+    let run = match Run::execute(scenario, scenario.seed) {
+        Ok(run) => run,
+        Err(_) => panic!("the setup of {SCENARIO} fails"),
+    };
+    let world = run.world;
+    let request = parse_curl("http://www.juniper.net/dev", &Origin::new(SCENARIO, 0, 0))
+        .expect("a valid curl");
+    let destination = world.internet_host.resolve(HOST).expect("in /etc/hosts");
+    let job = CurlJob {
+        request_id: 0,
+        request,
+        destination,
+        port: 80,
+        host_header: HOST.to_string(),
+    };
+    (world, job)
+}
+
+struct Round {
+    seconds: f64,
+    events: u64,
+    hops: usize,
+    steps: usize,
+    outcomes: usize,
+    trace_bytes: usize,
+}
+
+/// Sends `n` requests one after another; each runs to completion before the next starts.
+fn round(world: &mut World, job: &CurlJob, n: u32) -> Round {
+    let (events, hops, steps, outcomes) = (
+        world.events_handled,
+        world.trace.hops.len(),
+        world.trace.steps.len(),
+        world.trace.outcomes.len(),
+    );
+    let start = Instant::now();
+    for i in 0..n {
+        let job = CurlJob {
+            request_id: 1_000 + i,
+            ..job.clone()
+        };
+        world.inject(Addr::InternetHost, 0, Msg::CurlStart(Arc::new(job)));
+        world
+            .run_until_idle(u64::MAX)
+            .expect("an unbounded budget");
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let t = &world.trace;
+    Round {
+        seconds,
+        events: world.events_handled - events,
+        hops: t.hops.len() - hops,
+        steps: t.steps.len() - steps,
+        outcomes: t.outcomes.len() - outcomes,
+        trace_bytes: (t.hops.len() - hops) * size_of::<Hop>()
+            + (t.steps.len() - steps) * size_of::<Step>()
+            + (t.outcomes.len() - outcomes) * size_of::<Outcome>(),
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let mut n: u32 = 10_000;
+    let mut rounds = 7;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--requests" => n = args.next().and_then(|v| v.parse().ok()).unwrap_or(n),
+            "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(rounds),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    let scenario = setup();
+    let (mut req_rates, mut ev_rates) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..rounds {
+        let (mut world, job) = world(&scenario);
+        let r = round(&mut world, &job, n);
+        let served = world
+            .trace
+            .outcomes
+            .iter()
+            .rev()
+            .take(n as usize)
+            .filter(|o| o.response.as_ref().is_some_and(|r| r.status == 200))
+            .count();
+        assert_eq!(
+            (r.outcomes, served),
+            (n as usize, n as usize),
+            "every request is answered 200"
+        );
+        req_rates.push(f64::from(n) / r.seconds);
+        ev_rates.push(r.events as f64 / r.seconds);
+        last = Some(r);
+        black_box(&world);
+    }
+    let r = last.expect("at least one round");
+    let (lo, hi) = (
+        req_rates.iter().copied().fold(f64::MAX, f64::min),
+        req_rates.iter().copied().fold(0.0, f64::max),
+    );
+    let n = f64::from(n);
+    println!(
+        "{n} requests per round, median of {rounds} rounds (fresh cluster each round); trace kept"
+    );
+    println!(
+        "requests/s {:>10.0}  (min {lo:.0}, max {hi:.0})",
+        median(&mut req_rates)
+    );
+    println!("events/s   {:>10.0}", median(&mut ev_rates));
+    println!(
+        "per request: {:.1} events, {:.1} hops, {:.1} trace steps, {:.0} bytes of trace (Hop {} B, Step {} B)",
+        r.events as f64 / n,
+        r.hops as f64 / n,
+        r.steps as f64 / n,
+        r.trace_bytes as f64 / n,
+        size_of::<Hop>(),
+        size_of::<Step>()
+    );
+}
