@@ -85,9 +85,7 @@ fn round(world: &mut World, job: &CurlJob, n: u32) -> Round {
             ..job.clone()
         };
         world.inject(Addr::InternetHost, 0, Msg::CurlStart(Arc::new(job)));
-        world
-            .run_until_idle(u64::MAX)
-            .expect("an unbounded budget");
+        world.run_until_idle(u64::MAX).expect("an unbounded budget");
     }
     let seconds = start.elapsed().as_secs_f64();
     let t = &world.trace;

@@ -1,7 +1,7 @@
 //! A compute node: the vRouter agent (interfaces, floating IPs, haproxy processes, XMPP routes),
 //! the vRouter's forwarding (in [`super::vrouter`]), and the pods and haproxy processes it hosts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use super::vrouter::Flows;
 use crate::control::config::PodInterface;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
 use crate::scenario::model::ObjectKey;
+use crate::sim::hash::FastMap;
 use crate::sim::rng;
 use crate::topology::{NodeId, Topology};
 use crate::trace::{Component, DropReason, Step, Tag};
@@ -71,13 +72,13 @@ pub struct Compute {
     next_label: u32,
     next_pid: u32,
     pub interfaces: Vec<Interface>,
-    pub by_label: HashMap<u32, usize>,
-    pub by_ip: HashMap<Ipv4Addr, usize>,
+    pub by_label: FastMap<u32, usize>,
+    pub by_ip: FastMap<Ipv4Addr, usize>,
     service_fips: BTreeMap<Arc<str>, Arc<ServiceFips>>,
     /// Routes from the control node: the best paths of each prefix.
     pub routes: BTreeMap<(Vrf, Prefix), Arc<[RouteAttrs]>>,
     /// Host routes for forwarding lookups.
-    pub fib: HashMap<Ipv4Addr, (Vrf, Arc<[RouteAttrs]>)>,
+    pub fib: FastMap<Ipv4Addr, (Vrf, Arc<[RouteAttrs]>)>,
     advertised: BTreeSet<(Vrf, Prefix, RouteAttrs)>,
     pub flows: Flows,
     pub pods: Vec<Pod>,
@@ -101,11 +102,11 @@ impl Compute {
             next_label,
             next_pid,
             interfaces: Vec::new(),
-            by_label: HashMap::new(),
-            by_ip: HashMap::new(),
+            by_label: FastMap::default(),
+            by_ip: FastMap::default(),
             service_fips: BTreeMap::new(),
             routes: BTreeMap::new(),
-            fib: HashMap::new(),
+            fib: FastMap::default(),
             advertised: BTreeSet::new(),
             flows: Flows::default(),
             pods: Vec::new(),

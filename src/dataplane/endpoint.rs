@@ -1,7 +1,6 @@
 //! The applications at the ends of a connection: curl as a client and the book's web server,
 //! which names the pod that answered. haproxy, a proxy, lives in [`super::proxy`].
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -9,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use crate::sim::hash::FastMap;
 use crate::trace::{Outcome, Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
 use crate::world::Ctx;
@@ -65,7 +65,7 @@ impl TaggedConn {
 pub struct Client {
     rng: ChaCha8Rng,
     next_port: u16,
-    conns: HashMap<FlowKey, (TaggedConn, Arc<CurlJob>)>,
+    conns: FastMap<FlowKey, (TaggedConn, Arc<CurlJob>)>,
 }
 
 impl Client {
@@ -73,7 +73,7 @@ impl Client {
         Client {
             rng,
             next_port: 40000,
-            conns: HashMap::new(),
+            conns: FastMap::default(),
         }
     }
 
@@ -176,14 +176,14 @@ pub fn build_request(job: &CurlJob) -> HttpRequest {
 #[derive(Debug)]
 pub struct WebServer {
     rng: ChaCha8Rng,
-    conns: HashMap<FlowKey, TaggedConn>,
+    conns: FastMap<FlowKey, TaggedConn>,
 }
 
 impl WebServer {
     pub fn new(rng: ChaCha8Rng) -> WebServer {
         WebServer {
             rng,
-            conns: HashMap::new(),
+            conns: FastMap::default(),
         }
     }
 

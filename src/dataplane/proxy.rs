@@ -2,7 +2,6 @@
 //! frontend's rules, and opens its own connection from the VIP to the backend server
 //! (the Service's clusterIP:servicePort), adding `X-Forwarded-For`.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -12,6 +11,7 @@ use rand_core::RngCore;
 use super::endpoint::{Emit, TaggedConn};
 use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use crate::sim::hash::FastMap;
 use crate::trace::{Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
 use crate::world::Ctx;
@@ -27,9 +27,9 @@ pub struct Haproxy {
     pub running: bool,
     rng: ChaCha8Rng,
     next_port: u16,
-    front: HashMap<FlowKey, TaggedConn>,
+    front: FastMap<FlowKey, TaggedConn>,
     /// Backend connection → (its connection, the client connection it serves, the request).
-    back: HashMap<FlowKey, (TaggedConn, FlowKey, Arc<HttpRequest>)>,
+    back: FastMap<FlowKey, (TaggedConn, FlowKey, Arc<HttpRequest>)>,
 }
 
 impl Haproxy {
@@ -41,8 +41,8 @@ impl Haproxy {
             running: true,
             rng,
             next_port: 30000,
-            front: HashMap::new(),
-            back: HashMap::new(),
+            front: FastMap::default(),
+            back: FastMap::default(),
         }
     }
 
