@@ -8,10 +8,12 @@
 //!
 //! `cargo bench --bench requests [-- --requests N --rounds R]`
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::mem::size_of;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 use contrail_sim::diag::Origin;
@@ -20,8 +22,41 @@ use contrail_sim::scenario::load::load;
 use contrail_sim::scenario::model::{Action, Scenario, Wait};
 use contrail_sim::scenario::run::Run;
 use contrail_sim::trace::{Hop, Outcome, Step};
+use contrail_sim::wire::Packet;
 use contrail_sim::world::msg::CurlJob;
 use contrail_sim::world::{Addr, Msg, World};
+
+/// The system allocator, counting allocations while `COUNTING` is set (an untimed round).
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 const SCENARIO: &str = "scenarios/ingress-simple-fanout.yaml";
 const HOST: &str = "www.juniper.net";
@@ -142,13 +177,22 @@ fn main() {
         black_box(&world);
     }
     let r = last.expect("at least one round");
+    let allocations = {
+        let (mut world, job) = world(&scenario);
+        COUNTING.store(true, Relaxed);
+        round(&mut world, &job, n);
+        COUNTING.store(false, Relaxed);
+        ALLOCATIONS.load(Relaxed)
+    };
     let (lo, hi) = (
         req_rates.iter().copied().fold(f64::MAX, f64::min),
         req_rates.iter().copied().fold(0.0, f64::max),
     );
     let n = f64::from(n);
     println!(
-        "{n} requests per round, median of {rounds} rounds (fresh cluster each round); trace kept"
+        "{n} requests per round, median of {rounds} rounds (fresh cluster each round); trace kept; (Addr, Msg) {} B, Packet {} B",
+        size_of::<(Addr, Msg)>(),
+        size_of::<Packet>()
     );
     println!(
         "requests/s {:>10.0}  (min {lo:.0}, max {hi:.0})",
@@ -156,12 +200,13 @@ fn main() {
     );
     println!("events/s   {:>10.0}", median(&mut ev_rates));
     println!(
-        "per request: {:.1} events, {:.1} hops, {:.1} trace steps, {:.0} bytes of trace (Hop {} B, Step {} B)",
+        "per request: {:.1} events, {:.1} hops, {:.1} trace steps, {:.0} bytes of trace (Hop {} B, Step {} B), {:.1} heap allocations",
         r.events as f64 / n,
         r.hops as f64 / n,
         r.steps as f64 / n,
         r.trace_bytes as f64 / n,
         size_of::<Hop>(),
-        size_of::<Step>()
+        size_of::<Step>(),
+        allocations as f64 / n,
     );
 }

@@ -178,7 +178,7 @@ impl Compute {
         }
         match &mut pod.web {
             Some((web, page)) if packet.key.dport == 80 => {
-                web.receive(packet, tag, || (**page).clone(), ctx, &mut emit);
+                web.receive(packet, tag, page, ctx, &mut emit);
             }
             _ => ctx.step(Step::Drop(DropReason::NoListener)),
         }

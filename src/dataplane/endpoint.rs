@@ -192,7 +192,7 @@ impl WebServer {
         &mut self,
         packet: &Packet,
         tag: Tag,
-        page: impl FnOnce() -> HttpResponse,
+        page: &Arc<HttpResponse>,
         ctx: &mut Ctx,
         emit: &mut impl Emit,
     ) -> bool {
@@ -210,16 +210,10 @@ impl WebServer {
         tc.receive(packet, tag, ctx);
         let mut answered = false;
         if let Payload::Request(_) = &packet.payload {
-            let response = page();
             ctx.step(Step::Served {
-                status: response.status,
+                status: page.status,
             });
-            tc.send(
-                FIN_PSH_ACK,
-                Payload::Response(Arc::new(response)),
-                ctx,
-                emit,
-            );
+            tc.send(FIN_PSH_ACK, Payload::Response(page.clone()), ctx, emit);
             answered = true;
         } else if packet.flags.has(TcpFlags::FIN) {
             tc.send(ACK, Payload::Empty, ctx, emit);

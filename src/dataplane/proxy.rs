@@ -110,7 +110,7 @@ impl Haproxy {
         ctx: &mut Ctx,
         emit: &mut impl Emit,
     ) {
-        let config = self.instance.config.clone();
+        let config = &self.instance.config;
         let host = request.header("host");
         let (path, _) = split_target(&request.target);
         let frontend = config.frontends.iter().find(|f| f.port == front.sport);
