@@ -116,7 +116,7 @@ impl Compute {
 
     pub fn handle(&mut self, part: Part, msg: Msg, ctx: &mut Ctx) {
         match (part, msg) {
-            (Part::VRouter, Msg::Packet(packet, tag)) => self.forward(*packet, tag, ctx),
+            (Part::VRouter, Msg::Packet(packet, tag)) => self.forward(packet, tag, ctx),
             (Part::Pod(slot), Msg::Packet(packet, tag)) => self.pod_packet(slot, &packet, tag, ctx),
             (Part::Pod(slot), Msg::CurlStart(job)) => self.pod_curl(slot, job, ctx),
             (Part::Haproxy(slot), Msg::Packet(packet, tag)) => {
@@ -144,11 +144,7 @@ impl Compute {
         let tap = ctx.env.delays.tap;
         pod.client
             .start(job, pod.ip, ctx, &mut |p, t, ctx: &mut Ctx| {
-                ctx.send(
-                    Addr::Compute(id, Part::VRouter),
-                    tap,
-                    Msg::Packet(Box::new(p), t),
-                );
+                ctx.send(Addr::Compute(id, Part::VRouter), tap, Msg::Packet(p, t));
             });
     }
 
@@ -167,11 +163,7 @@ impl Compute {
             } else {
                 tap + server
             };
-            ctx.send(
-                Addr::Compute(id, Part::VRouter),
-                delay,
-                Msg::Packet(Box::new(p), t),
-            );
+            ctx.send(Addr::Compute(id, Part::VRouter), delay, Msg::Packet(p, t));
         };
         if pod.client.receive(packet, tag, ctx, &mut emit) {
             return;
@@ -201,7 +193,7 @@ impl Compute {
             ctx.send(
                 Addr::Compute(id, Part::VRouter),
                 tap + proxy,
-                Msg::Packet(Box::new(p), t),
+                Msg::Packet(p, t),
             );
         };
         if !h.receive(packet, tag, ctx, &mut emit) {

@@ -47,7 +47,7 @@ impl Gateway {
                     self.vrf.insert(prefix, paths);
                 }
             }
-            Msg::Packet(packet, tag) => self.forward(*packet, tag, ctx),
+            Msg::Packet(packet, tag) => self.forward(packet, tag, ctx),
             _ => {}
         }
     }
@@ -90,11 +90,7 @@ impl Gateway {
                 to: Component::Host,
             });
             let delay = ctx.env.topology.delay(self.id, self.internet_host);
-            ctx.send(
-                Addr::InternetHost,
-                delay,
-                Msg::Packet(Box::new(packet), tag),
-            );
+            ctx.send(Addr::InternetHost, delay, Msg::Packet(packet, tag));
             return;
         }
         let Some((prefix, paths)) = self.lookup(packet.key.dst) else {
@@ -156,7 +152,7 @@ impl Gateway {
         ctx.send(
             Addr::Compute(path.origin, Part::VRouter),
             delay,
-            Msg::Packet(Box::new(packet), tag),
+            Msg::Packet(packet, tag),
         );
     }
 

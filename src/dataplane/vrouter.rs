@@ -139,7 +139,7 @@ impl Compute {
                 ctx.send(
                     Addr::Compute(self.id, part),
                     ctx.env.delays.tap,
-                    Msg::Packet(Box::new(packet), tag),
+                    Msg::Packet(packet, tag),
                 );
             }
             FlowNextHop::Tunnel { to, label } => self.encapsulate(packet, tag, to, label, ctx),
@@ -176,7 +176,7 @@ impl Compute {
         } else {
             Addr::Compute(to, Part::VRouter)
         };
-        ctx.send(addr, delay, Msg::Packet(Box::new(packet), tag));
+        ctx.send(addr, delay, Msg::Packet(packet, tag));
     }
 
     /// The ECMP hash of a 5-tuple, salted per seed.
