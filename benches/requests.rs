@@ -3,8 +3,9 @@
 //! Builds the cluster of `scenarios/ingress-simple-fanout.yaml` (its steps up to the first
 //! `wait: converged`), then sends `GET http://www.juniper.net/dev` from `cent-client` one request
 //! after another, as the runner does: through the gateway to haproxy on cent222, and on to the
-//! backend pod on cent333. The trace is kept, as in a real run. Each round starts from a fresh
-//! cluster, so every request creates its flows.
+//! backend pod on cent333. Each round starts from a fresh cluster, so every request creates its
+//! flows. Two modes: the trace kept whole, as in a real run (it grows by every hop), and the
+//! trace drained every 1,000 requests, which leaves out the cost of fresh memory.
 //!
 //! `cargo bench --bench requests [-- --requests N --rounds R]`
 
@@ -21,7 +22,7 @@ use contrail_sim::scenario::curl::parse_curl;
 use contrail_sim::scenario::load::load;
 use contrail_sim::scenario::model::{Action, Scenario, Wait};
 use contrail_sim::scenario::run::Run;
-use contrail_sim::trace::{Hop, Outcome, Step};
+use contrail_sim::trace::{Hop, Outcome, Step, TraceLog};
 use contrail_sim::wire::Packet;
 use contrail_sim::world::msg::CurlJob;
 use contrail_sim::world::{Addr, Msg, World};
@@ -101,18 +102,34 @@ struct Round {
     events: u64,
     hops: usize,
     steps: usize,
-    outcomes: usize,
     trace_bytes: usize,
 }
 
+/// Requests between trace drains in the drained mode.
+const DRAIN_EVERY: u32 = 1_000;
+
 /// Sends `n` requests one after another; each runs to completion before the next starts.
-fn round(world: &mut World, job: &CurlJob, n: u32) -> Round {
-    let (events, hops, steps, outcomes) = (
-        world.events_handled,
-        world.trace.hops.len(),
-        world.trace.steps.len(),
-        world.trace.outcomes.len(),
-    );
+/// With `drain`, the trace is emptied (keeping its capacity) every [`DRAIN_EVERY`] requests,
+/// as a long run that hands its records on would. Checks that every request is answered 200.
+fn round(world: &mut World, job: &CurlJob, n: u32, drain: bool) -> Round {
+    let events = world.events_handled;
+    let (mut hops, mut steps, mut trace_bytes, mut served) = (0, 0, 0, 0);
+    let mut take = |t: &mut TraceLog| {
+        hops += t.hops.len();
+        steps += t.steps.len();
+        trace_bytes += t.hops.len() * size_of::<Hop>()
+            + t.steps.len() * size_of::<Step>()
+            + t.outcomes.len() * size_of::<Outcome>();
+        served += t
+            .outcomes
+            .iter()
+            .filter(|o| o.response.as_ref().is_some_and(|r| r.status == 200))
+            .count();
+        t.hops.clear();
+        t.steps.clear();
+        t.outcomes.clear();
+    };
+    take(&mut world.trace);
     let start = Instant::now();
     for i in 0..n {
         let job = CurlJob {
@@ -121,24 +138,55 @@ fn round(world: &mut World, job: &CurlJob, n: u32) -> Round {
         };
         world.inject(Addr::InternetHost, 0, Msg::CurlStart(Arc::new(job)));
         world.run_until_idle(u64::MAX).expect("an unbounded budget");
+        if drain && (i + 1) % DRAIN_EVERY == 0 {
+            take(&mut world.trace);
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
-    let t = &world.trace;
+    let events = world.events_handled - events;
+    take(&mut world.trace);
+    assert_eq!(served, n as usize, "every request is answered 200");
     Round {
         seconds,
-        events: world.events_handled - events,
-        hops: t.hops.len() - hops,
-        steps: t.steps.len() - steps,
-        outcomes: t.outcomes.len() - outcomes,
-        trace_bytes: (t.hops.len() - hops) * size_of::<Hop>()
-            + (t.steps.len() - steps) * size_of::<Step>()
-            + (t.outcomes.len() - outcomes) * size_of::<Outcome>(),
+        events,
+        hops,
+        steps,
+        trace_bytes,
     }
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Runs the rounds of one mode and prints its rates.
+fn mode(scenario: &Scenario, n: u32, rounds: usize, drain: bool) -> Round {
+    let (mut req_rates, mut ev_rates) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..rounds {
+        let (mut world, job) = world(scenario);
+        let r = round(&mut world, &job, n, drain);
+        req_rates.push(f64::from(n) / r.seconds);
+        ev_rates.push(r.events as f64 / r.seconds);
+        last = Some(r);
+        black_box(&world);
+    }
+    let (lo, hi) = (
+        req_rates.iter().copied().fold(f64::MAX, f64::min),
+        req_rates.iter().copied().fold(0.0, f64::max),
+    );
+    let label = if drain {
+        "trace drained every 1000 requests"
+    } else {
+        "trace kept (grows)"
+    };
+    println!(
+        "{label:<34} requests/s {:>8.0} (min {lo:.0}, max {hi:.0})  events/s {:>9.0}",
+        median(&mut req_rates),
+        median(&mut ev_rates)
+    );
+    last.expect("at least one round")
 }
 
 fn main() {
@@ -153,52 +201,21 @@ fn main() {
         }
     }
     let scenario = setup();
-    let (mut req_rates, mut ev_rates) = (Vec::new(), Vec::new());
-    let mut last = None;
-    for _ in 0..rounds {
-        let (mut world, job) = world(&scenario);
-        let r = round(&mut world, &job, n);
-        let served = world
-            .trace
-            .outcomes
-            .iter()
-            .rev()
-            .take(n as usize)
-            .filter(|o| o.response.as_ref().is_some_and(|r| r.status == 200))
-            .count();
-        assert_eq!(
-            (r.outcomes, served),
-            (n as usize, n as usize),
-            "every request is answered 200"
-        );
-        req_rates.push(f64::from(n) / r.seconds);
-        ev_rates.push(r.events as f64 / r.seconds);
-        last = Some(r);
-        black_box(&world);
-    }
-    let r = last.expect("at least one round");
-    let allocations = {
-        let (mut world, job) = world(&scenario);
-        COUNTING.store(true, Relaxed);
-        round(&mut world, &job, n);
-        COUNTING.store(false, Relaxed);
-        ALLOCATIONS.load(Relaxed)
-    };
-    let (lo, hi) = (
-        req_rates.iter().copied().fold(f64::MAX, f64::min),
-        req_rates.iter().copied().fold(0.0, f64::max),
-    );
-    let n = f64::from(n);
     println!(
-        "{n} requests per round, median of {rounds} rounds (fresh cluster each round); trace kept; (Addr, Msg) {} B, Packet {} B",
+        "{n} requests per round, median of {rounds} rounds, a fresh cluster each round; (Addr, Msg) {} B, Packet {} B",
         size_of::<(Addr, Msg)>(),
         size_of::<Packet>()
     );
-    println!(
-        "requests/s {:>10.0}  (min {lo:.0}, max {hi:.0})",
-        median(&mut req_rates)
-    );
-    println!("events/s   {:>10.0}", median(&mut ev_rates));
+    let r = mode(&scenario, n, rounds, false);
+    mode(&scenario, n, rounds, true);
+    let allocations = {
+        let (mut world, job) = world(&scenario);
+        COUNTING.store(true, Relaxed);
+        round(&mut world, &job, n, true);
+        COUNTING.store(false, Relaxed);
+        ALLOCATIONS.load(Relaxed)
+    };
+    let n = f64::from(n);
     println!(
         "per request: {:.1} events, {:.1} hops, {:.1} trace steps, {:.0} bytes of trace (Hop {} B, Step {} B), {:.1} heap allocations",
         r.events as f64 / n,
