@@ -12,7 +12,7 @@ use super::endpoint::{Emit, TaggedConn};
 use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
 use crate::sim::hash::FastMap;
-use crate::trace::{Step, Tag};
+use crate::trace::{HttpRule, Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
 use crate::world::Ctx;
 use crate::world::msg::HaproxyInstance;
@@ -119,12 +119,12 @@ impl Haproxy {
             .and_then(|p| config.backends.iter().find(|b| b.pool_uuid == p))
             .and_then(|b| b.members.first())
             .map(|m| (m.address, m.port));
-        ctx.step(Step::HttpRule {
+        ctx.step(Step::HttpRule(Box::new(HttpRule {
             host: host.map(Arc::from),
             path: Arc::from(path),
             pool: pool.map(Arc::from),
             server,
-        });
+        })));
         let Some((address, port)) = server else {
             if let Some(tc) = self.front.get_mut(&front) {
                 tc.send(
