@@ -152,7 +152,7 @@ pub fn build_request(job: &CurlJob) -> HttpRequest {
         Some(q) => format!("{}?{q}", r.url.path),
         None => r.url.path.clone(),
     };
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(3 + r.headers.len());
     let overridden = |name: &str| r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     for (name, value) in [
         ("Host", job.host_header.as_str()),

@@ -160,10 +160,15 @@ impl Haproxy {
             },
         );
         tc.send(SYN, Payload::Empty, ctx, emit);
-        let mut forwarded = (**request).clone();
-        forwarded
-            .headers
-            .push(("X-Forwarded-For".into(), front.dst.to_string()));
+        let mut headers = Vec::with_capacity(request.headers.len() + 1);
+        headers.extend(request.headers.iter().cloned());
+        headers.push(("X-Forwarded-For".into(), dotted(front.dst)));
+        let forwarded = HttpRequest {
+            method: request.method.clone(),
+            target: request.target.clone(),
+            version: request.version,
+            headers,
+        };
         self.back
             .insert(tc.conn.key, (tc, front, Arc::new(forwarded)));
     }
@@ -204,6 +209,24 @@ impl Haproxy {
     }
 }
 
+/// `a.b.c.d`, as `Ipv4Addr`'s `Display` writes it, without the formatting machinery.
+fn dotted(ip: Ipv4Addr) -> String {
+    let mut s = String::with_capacity(15);
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
+    }
+    s
+}
+
 /// haproxy's answer when no backend matches.
 pub fn unavailable() -> HttpResponse {
     HttpResponse {
@@ -216,5 +239,23 @@ pub fn unavailable() -> HttpResponse {
             ("Content-Type".into(), "text/html".into()),
         ],
         body: HTTP_503_BODY.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_matches_display() {
+        for ip in [
+            Ipv4Addr::new(0, 0, 0, 0),
+            Ipv4Addr::new(15, 15, 15, 2),
+            Ipv4Addr::new(10, 47, 255, 250),
+            Ipv4Addr::new(100, 9, 99, 199),
+            Ipv4Addr::new(255, 255, 255, 255),
+        ] {
+            assert_eq!(dotted(ip), ip.to_string());
+        }
     }
 }
