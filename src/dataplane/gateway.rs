@@ -97,7 +97,7 @@ impl Gateway {
             ctx.step(Step::Drop(DropReason::NoRoute));
             return;
         };
-        let usable = self.active_paths(&paths, ctx.env.gateway_multipath);
+        let usable = self.active_paths(paths, ctx.env.gateway_multipath);
         let Some(first) = usable.first() else {
             ctx.step(Step::Drop(DropReason::NoRoute));
             return;
@@ -157,11 +157,11 @@ impl Gateway {
     }
 
     /// Longest-prefix match in the VRF.
-    fn lookup(&self, dst: Ipv4Addr) -> Option<(Prefix, Arc<[RouteAttrs]>)> {
+    fn lookup(&self, dst: Ipv4Addr) -> Option<(Prefix, &[RouteAttrs])> {
         self.vrf
             .iter()
             .filter(|(p, _)| crate::topology::contains((p.address, p.len), dst))
             .max_by_key(|(p, _)| p.len)
-            .map(|(p, paths)| (*p, paths.clone()))
+            .map(|(p, paths)| (*p, &**paths))
     }
 }
