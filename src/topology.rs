@@ -1,10 +1,12 @@
 //! The book's testbed: nodes, their addresses, the links between them and the address plan.
 //! Links form a petgraph graph whose edge weights are one-way delays.
 
+use std::hash::BuildHasherDefault;
 use std::net::Ipv4Addr;
 
 use petgraph::graphmap::UnGraphMap;
 
+use crate::sim::hash::FastHasher;
 use crate::sim::time::MICROSECOND;
 
 /// A node of the testbed, by index into [`Topology::nodes`].
@@ -51,9 +53,12 @@ pub mod plan {
 }
 
 /// The testbed graph.
+/// The links between nodes, weighted by their one-way delay; looked up for every packet sent.
+pub type Links = UnGraphMap<NodeId, u64, BuildHasherDefault<FastHasher>>;
+
 pub struct Topology {
     pub nodes: Vec<Node>,
-    pub links: UnGraphMap<NodeId, u64>,
+    pub links: Links,
 }
 
 impl Topology {
@@ -86,7 +91,7 @@ impl Topology {
                 address: Ipv4Addr::new(15, 15, 15, 2),
             },
         ];
-        let mut links = UnGraphMap::new();
+        let mut links = Links::default();
         let fabric = 50 * MICROSECOND;
         for (a, b, delay) in [
             (0, 1, fabric),

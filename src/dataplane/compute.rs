@@ -1,7 +1,7 @@
 //! A compute node: the vRouter agent (interfaces, floating IPs, haproxy processes, XMPP routes),
 //! the vRouter's forwarding (in [`super::vrouter`]), and the pods and haproxy processes it hosts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use super::vrouter::Flows;
 use crate::control::config::PodInterface;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
 use crate::scenario::model::ObjectKey;
+use crate::sim::hash::FastMap;
 use crate::sim::rng;
 use crate::topology::{NodeId, Topology};
 use crate::trace::{Component, DropReason, Step, Tag};
@@ -71,13 +72,13 @@ pub struct Compute {
     next_label: u32,
     next_pid: u32,
     pub interfaces: Vec<Interface>,
-    pub by_label: HashMap<u32, usize>,
-    pub by_ip: HashMap<Ipv4Addr, usize>,
+    pub by_label: FastMap<u32, usize>,
+    pub by_ip: FastMap<Ipv4Addr, usize>,
     service_fips: BTreeMap<Arc<str>, Arc<ServiceFips>>,
     /// Routes from the control node: the best paths of each prefix.
     pub routes: BTreeMap<(Vrf, Prefix), Arc<[RouteAttrs]>>,
     /// Host routes for forwarding lookups.
-    pub fib: HashMap<Ipv4Addr, (Vrf, Arc<[RouteAttrs]>)>,
+    pub fib: FastMap<Ipv4Addr, (Vrf, Arc<[RouteAttrs]>)>,
     advertised: BTreeSet<(Vrf, Prefix, RouteAttrs)>,
     pub flows: Flows,
     pub pods: Vec<Pod>,
@@ -101,11 +102,11 @@ impl Compute {
             next_label,
             next_pid,
             interfaces: Vec::new(),
-            by_label: HashMap::new(),
-            by_ip: HashMap::new(),
+            by_label: FastMap::default(),
+            by_ip: FastMap::default(),
             service_fips: BTreeMap::new(),
             routes: BTreeMap::new(),
-            fib: HashMap::new(),
+            fib: FastMap::default(),
             advertised: BTreeSet::new(),
             flows: Flows::default(),
             pods: Vec::new(),
@@ -115,7 +116,7 @@ impl Compute {
 
     pub fn handle(&mut self, part: Part, msg: Msg, ctx: &mut Ctx) {
         match (part, msg) {
-            (Part::VRouter, Msg::Packet(packet, tag)) => self.forward(*packet, tag, ctx),
+            (Part::VRouter, Msg::Packet(packet, tag)) => self.forward(packet, tag, ctx),
             (Part::Pod(slot), Msg::Packet(packet, tag)) => self.pod_packet(slot, &packet, tag, ctx),
             (Part::Pod(slot), Msg::CurlStart(job)) => self.pod_curl(slot, job, ctx),
             (Part::Haproxy(slot), Msg::Packet(packet, tag)) => {
@@ -143,11 +144,7 @@ impl Compute {
         let tap = ctx.env.delays.tap;
         pod.client
             .start(job, pod.ip, ctx, &mut |p, t, ctx: &mut Ctx| {
-                ctx.send(
-                    Addr::Compute(id, Part::VRouter),
-                    tap,
-                    Msg::Packet(Box::new(p), t),
-                );
+                ctx.send(Addr::Compute(id, Part::VRouter), tap, Msg::Packet(p, t));
             });
     }
 
@@ -166,18 +163,14 @@ impl Compute {
             } else {
                 tap + server
             };
-            ctx.send(
-                Addr::Compute(id, Part::VRouter),
-                delay,
-                Msg::Packet(Box::new(p), t),
-            );
+            ctx.send(Addr::Compute(id, Part::VRouter), delay, Msg::Packet(p, t));
         };
         if pod.client.receive(packet, tag, ctx, &mut emit) {
             return;
         }
         match &mut pod.web {
             Some((web, page)) if packet.key.dport == 80 => {
-                web.receive(packet, tag, || (**page).clone(), ctx, &mut emit);
+                web.receive(packet, tag, page, ctx, &mut emit);
             }
             _ => ctx.step(Step::Drop(DropReason::NoListener)),
         }
@@ -200,7 +193,7 @@ impl Compute {
             ctx.send(
                 Addr::Compute(id, Part::VRouter),
                 tap + proxy,
-                Msg::Packet(Box::new(p), t),
+                Msg::Packet(p, t),
             );
         };
         if !h.receive(packet, tag, ctx, &mut emit) {

@@ -1,7 +1,6 @@
 //! The applications at the ends of a connection: curl as a client and the book's web server,
 //! which names the pod that answered. haproxy, a proxy, lives in [`super::proxy`].
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -9,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use crate::sim::hash::FastMap;
 use crate::trace::{Outcome, Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
 use crate::world::Ctx;
@@ -65,7 +65,7 @@ impl TaggedConn {
 pub struct Client {
     rng: ChaCha8Rng,
     next_port: u16,
-    conns: HashMap<FlowKey, (TaggedConn, Arc<CurlJob>)>,
+    conns: FastMap<FlowKey, (TaggedConn, Arc<CurlJob>)>,
 }
 
 impl Client {
@@ -73,7 +73,7 @@ impl Client {
         Client {
             rng,
             next_port: 40000,
-            conns: HashMap::new(),
+            conns: FastMap::default(),
         }
     }
 
@@ -152,7 +152,7 @@ pub fn build_request(job: &CurlJob) -> HttpRequest {
         Some(q) => format!("{}?{q}", r.url.path),
         None => r.url.path.clone(),
     };
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(3 + r.headers.len());
     let overridden = |name: &str| r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     for (name, value) in [
         ("Host", job.host_header.as_str()),
@@ -176,14 +176,14 @@ pub fn build_request(job: &CurlJob) -> HttpRequest {
 #[derive(Debug)]
 pub struct WebServer {
     rng: ChaCha8Rng,
-    conns: HashMap<FlowKey, TaggedConn>,
+    conns: FastMap<FlowKey, TaggedConn>,
 }
 
 impl WebServer {
     pub fn new(rng: ChaCha8Rng) -> WebServer {
         WebServer {
             rng,
-            conns: HashMap::new(),
+            conns: FastMap::default(),
         }
     }
 
@@ -192,7 +192,7 @@ impl WebServer {
         &mut self,
         packet: &Packet,
         tag: Tag,
-        page: impl FnOnce() -> HttpResponse,
+        page: &Arc<HttpResponse>,
         ctx: &mut Ctx,
         emit: &mut impl Emit,
     ) -> bool {
@@ -210,16 +210,10 @@ impl WebServer {
         tc.receive(packet, tag, ctx);
         let mut answered = false;
         if let Payload::Request(_) = &packet.payload {
-            let response = page();
             ctx.step(Step::Served {
-                status: response.status,
+                status: page.status,
             });
-            tc.send(
-                FIN_PSH_ACK,
-                Payload::Response(Arc::new(response)),
-                ctx,
-                emit,
-            );
+            tc.send(FIN_PSH_ACK, Payload::Response(page.clone()), ctx, emit);
             answered = true;
         } else if packet.flags.has(TcpFlags::FIN) {
             tc.send(ACK, Payload::Empty, ctx, emit);

@@ -47,7 +47,7 @@ impl Gateway {
                     self.vrf.insert(prefix, paths);
                 }
             }
-            Msg::Packet(packet, tag) => self.forward(*packet, tag, ctx),
+            Msg::Packet(packet, tag) => self.forward(packet, tag, ctx),
             _ => {}
         }
     }
@@ -90,18 +90,14 @@ impl Gateway {
                 to: Component::Host,
             });
             let delay = ctx.env.topology.delay(self.id, self.internet_host);
-            ctx.send(
-                Addr::InternetHost,
-                delay,
-                Msg::Packet(Box::new(packet), tag),
-            );
+            ctx.send(Addr::InternetHost, delay, Msg::Packet(packet, tag));
             return;
         }
         let Some((prefix, paths)) = self.lookup(packet.key.dst) else {
             ctx.step(Step::Drop(DropReason::NoRoute));
             return;
         };
-        let usable = self.active_paths(&paths, ctx.env.gateway_multipath);
+        let usable = self.active_paths(paths, ctx.env.gateway_multipath);
         let Some(first) = usable.first() else {
             ctx.step(Step::Drop(DropReason::NoRoute));
             return;
@@ -156,16 +152,16 @@ impl Gateway {
         ctx.send(
             Addr::Compute(path.origin, Part::VRouter),
             delay,
-            Msg::Packet(Box::new(packet), tag),
+            Msg::Packet(packet, tag),
         );
     }
 
     /// Longest-prefix match in the VRF.
-    fn lookup(&self, dst: Ipv4Addr) -> Option<(Prefix, Arc<[RouteAttrs]>)> {
+    fn lookup(&self, dst: Ipv4Addr) -> Option<(Prefix, &[RouteAttrs])> {
         self.vrf
             .iter()
             .filter(|(p, _)| crate::topology::contains((p.address, p.len), dst))
             .max_by_key(|(p, _)| p.len)
-            .map(|(p, paths)| (*p, paths.clone()))
+            .map(|(p, paths)| (*p, &**paths))
     }
 }

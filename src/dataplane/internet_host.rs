@@ -42,8 +42,7 @@ impl InternetHost {
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
         let (id, gateway) = (self.id, self.gateway);
         let delay = ctx.env.topology.delay(id, gateway);
-        let mut emit =
-            |p, t, ctx: &mut Ctx| ctx.send(Addr::Gateway, delay, Msg::Packet(Box::new(p), t));
+        let mut emit = |p, t, ctx: &mut Ctx| ctx.send(Addr::Gateway, delay, Msg::Packet(p, t));
         match msg {
             Msg::CurlStart(job) => {
                 ctx.hop(

@@ -2,7 +2,6 @@
 //! frontend's rules, and opens its own connection from the VIP to the backend server
 //! (the Service's clusterIP:servicePort), adding `X-Forwarded-For`.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -12,7 +11,8 @@ use rand_core::RngCore;
 use super::endpoint::{Emit, TaggedConn};
 use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
-use crate::trace::{Step, Tag};
+use crate::sim::hash::FastMap;
+use crate::trace::{HttpRule, Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
 use crate::world::Ctx;
 use crate::world::msg::HaproxyInstance;
@@ -27,9 +27,9 @@ pub struct Haproxy {
     pub running: bool,
     rng: ChaCha8Rng,
     next_port: u16,
-    front: HashMap<FlowKey, TaggedConn>,
+    front: FastMap<FlowKey, TaggedConn>,
     /// Backend connection → (its connection, the client connection it serves, the request).
-    back: HashMap<FlowKey, (TaggedConn, FlowKey, Arc<HttpRequest>)>,
+    back: FastMap<FlowKey, (TaggedConn, FlowKey, Arc<HttpRequest>)>,
 }
 
 impl Haproxy {
@@ -41,8 +41,8 @@ impl Haproxy {
             running: true,
             rng,
             next_port: 30000,
-            front: HashMap::new(),
-            back: HashMap::new(),
+            front: FastMap::default(),
+            back: FastMap::default(),
         }
     }
 
@@ -110,7 +110,7 @@ impl Haproxy {
         ctx: &mut Ctx,
         emit: &mut impl Emit,
     ) {
-        let config = self.instance.config.clone();
+        let config = &self.instance.config;
         let host = request.header("host");
         let (path, _) = split_target(&request.target);
         let frontend = config.frontends.iter().find(|f| f.port == front.sport);
@@ -119,12 +119,12 @@ impl Haproxy {
             .and_then(|p| config.backends.iter().find(|b| b.pool_uuid == p))
             .and_then(|b| b.members.first())
             .map(|m| (m.address, m.port));
-        ctx.step(Step::HttpRule {
+        ctx.step(Step::HttpRule(Box::new(HttpRule {
             host: host.map(Arc::from),
             path: Arc::from(path),
             pool: pool.map(Arc::from),
             server,
-        });
+        })));
         let Some((address, port)) = server else {
             if let Some(tc) = self.front.get_mut(&front) {
                 tc.send(
@@ -160,10 +160,15 @@ impl Haproxy {
             },
         );
         tc.send(SYN, Payload::Empty, ctx, emit);
-        let mut forwarded = (**request).clone();
-        forwarded
-            .headers
-            .push(("X-Forwarded-For".into(), front.dst.to_string()));
+        let mut headers = Vec::with_capacity(request.headers.len() + 1);
+        headers.extend(request.headers.iter().cloned());
+        headers.push(("X-Forwarded-For".into(), dotted(front.dst)));
+        let forwarded = HttpRequest {
+            method: request.method.clone(),
+            target: request.target.clone(),
+            version: request.version,
+            headers,
+        };
         self.back
             .insert(tc.conn.key, (tc, front, Arc::new(forwarded)));
     }
@@ -204,6 +209,24 @@ impl Haproxy {
     }
 }
 
+/// `a.b.c.d`, as `Ipv4Addr`'s `Display` writes it, without the formatting machinery.
+fn dotted(ip: Ipv4Addr) -> String {
+    let mut s = String::with_capacity(15);
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
+    }
+    s
+}
+
 /// haproxy's answer when no backend matches.
 pub fn unavailable() -> HttpResponse {
     HttpResponse {
@@ -216,5 +239,18 @@ pub fn unavailable() -> HttpResponse {
             ("Content-Type".into(), "text/html".into()),
         ],
         body: HTTP_503_BODY.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_matches_display() {
+        for o in 0..=255u8 {
+            let ip = Ipv4Addr::new(o, 255 - o, o / 2, 10);
+            assert_eq!(dotted(ip), ip.to_string());
+        }
     }
 }

@@ -2,12 +2,12 @@
 //! VRF, ECMP composite next hops hashed on the 5-tuple, NAT for floating IPs and services, and
 //! MPLSoUDP / MPLSoGRE tunnels.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use super::compute::Compute;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
+use crate::sim::hash::FastMap;
 use crate::sim::rng::flow_hash;
 use crate::topology::{NodeId, Role, contains, plan};
 use crate::trace::{Component, DropReason, FlowAction, NextHop, Step, Tag};
@@ -43,7 +43,7 @@ pub struct Flow {
 /// The flow table: lookups by key; `order` keeps creation order for display.
 #[derive(Clone, Debug, Default)]
 pub struct Flows {
-    pub table: HashMap<FlowKey, Flow>,
+    pub table: FastMap<FlowKey, Flow>,
     pub order: Vec<FlowKey>,
 }
 
@@ -139,7 +139,7 @@ impl Compute {
                 ctx.send(
                     Addr::Compute(self.id, part),
                     ctx.env.delays.tap,
-                    Msg::Packet(Box::new(packet), tag),
+                    Msg::Packet(packet, tag),
                 );
             }
             FlowNextHop::Tunnel { to, label } => self.encapsulate(packet, tag, to, label, ctx),
@@ -176,7 +176,7 @@ impl Compute {
         } else {
             Addr::Compute(to, Part::VRouter)
         };
-        ctx.send(addr, delay, Msg::Packet(Box::new(packet), tag));
+        ctx.send(addr, delay, Msg::Packet(packet, tag));
     }
 
     /// The ECMP hash of a 5-tuple, salted per seed.

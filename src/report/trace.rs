@@ -173,7 +173,7 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
 fn notable(step: &Step) -> bool {
     matches!(
         step,
-        Step::HttpRule { .. }
+        Step::HttpRule(_)
             | Step::ProxyConnect { .. }
             | Step::Served { .. }
             | Step::Drop(_)
@@ -253,19 +253,16 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
             outer_src,
             outer_dst,
         } => format!("decap {tunnel} label {label} {outer_src} -> {outer_dst}"),
-        Step::HttpRule {
-            host,
-            path,
-            pool,
-            server,
-        } => match (pool, server) {
+        Step::HttpRule(rule) => match (&rule.pool, rule.server) {
             (Some(pool), Some((a, p))) => format!(
-                "Host {} path {path} -> backend {pool} server {a}:{p}",
-                host.as_deref().unwrap_or("(none)")
+                "Host {} path {} -> backend {pool} server {a}:{p}",
+                rule.host.as_deref().unwrap_or("(none)"),
+                rule.path
             ),
             _ => format!(
-                "Host {} path {path} -> no backend matches: 503",
-                host.as_deref().unwrap_or("(none)")
+                "Host {} path {} -> no backend matches: 503",
+                rule.host.as_deref().unwrap_or("(none)"),
+                rule.path
             ),
         },
         Step::ProxyConnect { from, to, .. } => format!("proxies {from} over a new connection {to}"),

@@ -1,6 +1,7 @@
 //! The discrete-event engine. It knows nothing of Contrail: integer time, an ordered queue whose
 //! events carry their cause, and seeded per-component random streams.
 
+pub mod hash;
 pub mod queue;
 pub mod rng;
 pub mod time;

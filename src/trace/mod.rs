@@ -2,4 +2,6 @@
 
 pub mod record;
 
-pub use record::{Component, DropReason, FlowAction, Hop, NextHop, Outcome, Step, Tag, TraceLog};
+pub use record::{
+    Component, DropReason, FlowAction, Hop, HttpRule, NextHop, Outcome, Step, Tag, TraceLog,
+};

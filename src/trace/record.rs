@@ -172,13 +172,9 @@ pub enum Step {
     Deliver {
         to: Component,
     },
-    /// haproxy matched the request to a backend pool (`None`: nothing matched, 503).
-    HttpRule {
-        host: Option<Arc<str>>,
-        path: Arc<str>,
-        pool: Option<Arc<str>>,
-        server: Option<(Ipv4Addr, u16)>,
-    },
+    /// haproxy matched the request to a backend pool. Boxed: once per request, and the
+    /// largest step, so inline it would grow every step of the trace.
+    HttpRule(Box<HttpRule>),
     /// haproxy opened its own connection for the client's request.
     ProxyConnect {
         from: FlowKey,
@@ -190,6 +186,15 @@ pub enum Step {
         status: u16,
     },
     Drop(DropReason),
+}
+
+/// haproxy's choice for a request (`pool` and `server` `None`: nothing matched, 503).
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct HttpRule {
+    pub host: Option<Arc<str>>,
+    pub path: Arc<str>,
+    pub pool: Option<Arc<str>>,
+    pub server: Option<(Ipv4Addr, u16)>,
 }
 
 /// One hop: a component's handling of one packet. Its steps are `steps[first..first + count]`

@@ -1,5 +1,6 @@
 //! The world: every component of the cluster, the event queue, and the loop that delivers each
-//! event to its component. Handlers record what they do in a [`Ctx`]; the loop applies it.
+//! event to its component. Handlers act through a [`Ctx`]: messages they send go straight into
+//! the queue, caused by the event being handled.
 
 pub mod delays;
 pub mod msg;
@@ -31,14 +32,14 @@ pub struct Ctx<'a> {
     pub event: EventId,
     pub cause: Option<EventId>,
     pub env: &'a Env,
-    out: &'a mut Vec<(Addr, u64, Msg)>,
+    queue: &'a mut Queue<(Addr, Msg)>,
     pub trace: &'a mut TraceLog,
     timeline: &'a mut Vec<Note>,
 }
 
 impl Ctx<'_> {
     pub fn send(&mut self, to: Addr, delay: u64, msg: Msg) {
-        self.out.push((to, delay, msg));
+        self.queue.schedule(delay, Some(self.event), (to, msg));
     }
 
     pub fn note(&mut self, actor: Actor, what: What) {
@@ -66,7 +67,6 @@ impl Ctx<'_> {
 pub struct World {
     pub env: Env,
     queue: Queue<(Addr, Msg)>,
-    out: Vec<(Addr, u64, Msg)>,
     pub trace: TraceLog,
     pub timeline: Vec<Note>,
     pub apiserver: ApiServer,
@@ -108,7 +108,6 @@ impl World {
         }
         World {
             queue: Queue::default(),
-            out: Vec::new(),
             trace: TraceLog::default(),
             timeline: Vec::new(),
             apiserver,
@@ -151,7 +150,7 @@ impl World {
             event: event.id,
             cause: event.cause,
             env: &self.env,
-            out: &mut self.out,
+            queue: &mut self.queue,
             trace: &mut self.trace,
             timeline: &mut self.timeline,
         };
@@ -171,9 +170,6 @@ impl World {
             Addr::InternetHost => self.internet_host.handle(msg, &mut ctx),
         }
         self.events_handled += 1;
-        for (to, delay, msg) in self.out.drain(..) {
-            self.queue.schedule(delay, Some(event.id), (to, msg));
-        }
         true
     }
 

@@ -87,7 +87,7 @@ pub enum Msg {
         paths: Arc<[RouteAttrs]>,
     },
     /// A packet arriving at a component.
-    Packet(Box<Packet>, Tag),
+    Packet(Packet, Tag),
     /// The runner starts a request at its source.
     CurlStart(Arc<CurlJob>),
     /// A compute fails or recovers: its agent's sessions drop or come back.

@@ -186,7 +186,7 @@ fn conservation(
                     .iter()
                     .flat_map(|h| trace.steps_of(h))
                     .find_map(|s| match s {
-                        Step::HttpRule { pool, .. } => pool.clone(),
+                        Step::HttpRule(rule) => rule.pool.clone(),
                         _ => None,
                     })
                     .ok_or("served without an haproxy rule")?;
