@@ -62,6 +62,17 @@ pub struct FlowKey {
 }
 
 impl FlowKey {
+    /// A hash of the five fields with `salt` mixed in: how ECMP picks a member.
+    pub fn hash(&self, salt: u64) -> u32 {
+        let mut bytes = [0u8; 13];
+        bytes[..4].copy_from_slice(&self.src.octets());
+        bytes[4..8].copy_from_slice(&self.dst.octets());
+        bytes[8] = self.proto;
+        bytes[9..11].copy_from_slice(&self.sport.to_be_bytes());
+        bytes[11..13].copy_from_slice(&self.dport.to_be_bytes());
+        crate::sim::rng::flow_hash(&bytes, salt)
+    }
+
     pub fn reversed(self) -> FlowKey {
         FlowKey {
             src: self.dst,

@@ -128,7 +128,7 @@ impl Compute {
     }
 
     fn pod_curl(&mut self, slot: u16, job: Arc<crate::world::msg::CurlJob>, ctx: &mut Ctx) {
-        let (id, node) = (self.id, self.id);
+        let id = self.id;
         let Some(pod) = self.pods.get_mut(usize::from(slot)) else {
             return;
         };
@@ -138,7 +138,7 @@ impl Compute {
                 conn: 0,
                 packet: 0,
             },
-            node,
+            id,
             Component::Pod(slot),
         );
         let tap = ctx.env.delays.tap;

@@ -6,7 +6,6 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::routing::{Prefix, RouteAttrs, Vrf};
-use crate::sim::rng::flow_hash;
 use crate::topology::{NodeId, Role, Topology};
 use crate::trace::{Component, DropReason, NextHop, Step, Tag};
 use crate::wire::{Encap, Packet, Tunnel};
@@ -116,25 +115,7 @@ impl Gateway {
             next_hop,
             local_pref: first.local_pref,
         });
-        let mut path = first;
-        if usable.len() > 1 {
-            let k = packet.key;
-            let mut bytes = [0u8; 12];
-            bytes[..4].copy_from_slice(&k.src.octets());
-            bytes[4..8].copy_from_slice(&k.dst.octets());
-            bytes[8..10].copy_from_slice(&k.sport.to_be_bytes());
-            bytes[10..12].copy_from_slice(&k.dport.to_be_bytes());
-            let hash = flow_hash(&bytes, 0);
-            let chosen = (hash as usize) % usable.len();
-            path = usable.get(chosen).unwrap_or(first);
-            ctx.step(Step::Ecmp {
-                hash,
-                chosen: chosen as u8,
-                of: usable.len() as u8,
-                to: path.origin,
-                label: path.label,
-            });
-        }
+        let path = super::ecmp::choose(usable, packet.key, 0, ctx).unwrap_or(first);
         let outer_dst = path.next_hop;
         ctx.step(Step::Encap {
             tunnel: Tunnel::MplsOverGre,

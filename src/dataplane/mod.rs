@@ -2,6 +2,7 @@
 //! internet host, with the TCP and HTTP endpoints at the ends of each connection.
 
 pub mod compute;
+pub mod ecmp;
 pub mod endpoint;
 pub mod gateway;
 pub mod haproxy;

@@ -3,12 +3,10 @@
 //! MPLSoUDP / MPLSoGRE tunnels.
 
 use std::net::Ipv4Addr;
-use std::sync::Arc;
 
 use super::compute::Compute;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
 use crate::sim::hash::FastMap;
-use crate::sim::rng::flow_hash;
 use crate::topology::{NodeId, Role, contains, plan};
 use crate::trace::{Component, DropReason, FlowAction, NextHop, Step, Tag};
 use crate::wire::{Encap, FlowKey, Packet, Tunnel};
@@ -99,7 +97,7 @@ impl Compute {
             }
             None => {
                 let decision = match from_label {
-                    Some((label, _)) => self.decide_from_fabric(key, label, ctx),
+                    Some((label, _)) => self.decide_from_fabric(key, label),
                     None => self.decide_from_tap(key, ctx),
                 };
                 let Some(d) = decision else {
@@ -154,7 +152,7 @@ impl Compute {
         } else {
             // The UDP source port carries the flow's entropy, as vRouter does for ECMP underlays.
             Tunnel::MplsOverUdp {
-                source_port: 49152 | (self.hash(packet.key) as u16 & 0x3fff),
+                source_port: 49152 | (packet.key.hash(self.hash_salt) as u16 & 0x3fff),
             }
         };
         let encap = Encap {
@@ -179,20 +177,9 @@ impl Compute {
         ctx.send(addr, delay, Msg::Packet(packet, tag));
     }
 
-    /// The ECMP hash of a 5-tuple, salted per seed.
-    pub fn hash(&self, key: FlowKey) -> u32 {
-        let mut bytes = [0u8; 13];
-        bytes[..4].copy_from_slice(&key.src.octets());
-        bytes[4..8].copy_from_slice(&key.dst.octets());
-        bytes[8] = key.proto;
-        bytes[9..11].copy_from_slice(&key.sport.to_be_bytes());
-        bytes[11..13].copy_from_slice(&key.dport.to_be_bytes());
-        flow_hash(&bytes, self.hash_salt)
-    }
-
     /// A packet from the fabric: the label names the local interface; its address or one of
     /// its floating IPs must be the destination.
-    fn decide_from_fabric(&self, key: FlowKey, label: u32, ctx: &mut Ctx) -> Option<Decision> {
+    fn decide_from_fabric(&self, key: FlowKey, label: u32) -> Option<Decision> {
         let iface = self.interfaces.get(*self.by_label.get(&label)?)?;
         let next_hop = FlowNextHop::Local(iface.owner);
         if key.dst == iface.ip {
@@ -204,7 +191,6 @@ impl Compute {
             });
         }
         let fip = iface.fips.iter().find(|f| f.ip == key.dst)?;
-        let _ = ctx;
         Some(nat_to_interface(fip, key, iface.ip, next_hop))
     }
 
@@ -225,7 +211,7 @@ impl Compute {
                 next_hop,
                 local_pref: best,
             });
-            let chosen = self.choose(paths, key, ctx)?;
+            let chosen = super::ecmp::choose(paths, key, self.hash_salt, ctx)?;
             if chosen.origin != self.id {
                 return Some(Decision {
                     action: FlowAction::Forward,
@@ -298,29 +284,6 @@ impl Compute {
                 label: path.label,
             }
         }
-    }
-
-    /// Picks one member of a composite next hop by the flow's hash.
-    fn choose<'a>(
-        &self,
-        paths: &'a [RouteAttrs],
-        key: FlowKey,
-        ctx: &mut Ctx,
-    ) -> Option<&'a RouteAttrs> {
-        if paths.len() <= 1 {
-            return paths.first();
-        }
-        let hash = self.hash(key);
-        let chosen = (hash as usize) % paths.len();
-        let path = paths.get(chosen)?;
-        ctx.step(Step::Ecmp {
-            hash,
-            chosen: chosen as u8,
-            of: paths.len() as u8,
-            to: path.origin,
-            label: path.label,
-        });
-        Some(path)
     }
 
     /// Installs the flow and its reverse; returns the forward flow.
@@ -463,9 +426,4 @@ fn nat_to_interface(
             vrf: Vrf::Public,
         },
     }
-}
-
-/// Shared empty path list for lookups that find nothing.
-pub fn no_paths() -> Arc<[RouteAttrs]> {
-    Arc::from(Vec::new())
 }
