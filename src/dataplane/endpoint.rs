@@ -31,6 +31,20 @@ impl TaggedConn {
         TaggedConn { conn, tag }
     }
 
+    /// Answers a SYN that arrived with `tag`: the passive end, its SYN-ACK already sent.
+    pub fn accept(
+        packet: &Packet,
+        tag: Tag,
+        isn: u32,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) -> TaggedConn {
+        let mut tc = TaggedConn::new(Conn::accept(packet, isn), tag);
+        tc.receive(packet, tag, ctx);
+        tc.send(SYN_ACK, Payload::Empty, ctx, emit);
+        tc
+    }
+
     /// Takes in a segment that arrived with `tag`; records it in the current hop.
     pub fn receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx) {
         ctx.step(Step::Receive {
@@ -198,9 +212,7 @@ impl WebServer {
     ) -> bool {
         let key = packet.key.reversed();
         if packet.flags.has(TcpFlags::SYN) {
-            let mut tc = TaggedConn::new(Conn::accept(packet, self.rng.next_u32()), tag);
-            tc.receive(packet, tag, ctx);
-            tc.send(SYN_ACK, Payload::Empty, ctx, emit);
+            let tc = TaggedConn::accept(packet, tag, self.rng.next_u32(), ctx, emit);
             self.conns.insert(key, tc);
             return false;
         }

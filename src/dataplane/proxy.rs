@@ -10,7 +10,7 @@ use rand_core::RngCore;
 
 use super::endpoint::{Emit, TaggedConn};
 use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
-use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, State};
 use crate::sim::hash::FastMap;
 use crate::trace::{HttpRule, Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
@@ -73,9 +73,7 @@ impl Haproxy {
             return false;
         }
         if packet.flags.has(TcpFlags::SYN) {
-            let mut tc = TaggedConn::new(Conn::accept(packet, self.rng.next_u32()), tag);
-            tc.receive(packet, tag, ctx);
-            tc.send(SYN_ACK, Payload::Empty, ctx, emit);
+            let tc = TaggedConn::accept(packet, tag, self.rng.next_u32(), ctx, emit);
             self.front.insert(key, tc);
             return true;
         }
