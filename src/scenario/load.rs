@@ -766,7 +766,16 @@ impl Loader<'_> {
         if let Some(d) = m.take("disposition")
             && let Some(s) = d.as_nonempty_str("`expect.disposition`", &mut self.diags)
         {
-            e.disposition = Some(s.to_string());
+            if crate::trace::record::DISPOSITIONS.contains(&s) {
+                e.disposition = Some(s.to_string());
+            } else {
+                self.diags.push(
+                    err(d, format!("unknown disposition {s:?}")).with_hint(format!(
+                        "one of: {}",
+                        crate::trace::record::DISPOSITIONS.join(", ")
+                    )),
+                );
+            }
         }
         m.finish(&mut self.diags);
         (self.diags.error_count() == before).then_some(e)

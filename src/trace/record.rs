@@ -91,6 +91,18 @@ pub enum NextHop {
     Connected,
 }
 
+/// Every disposition a request can end with: answered by a pod (`delivered`), by haproxy's 503
+/// (`no-backend`), by something else (`answered`), or dropped for a [`DropReason`].
+pub const DISPOSITIONS: [&str; 7] = [
+    "delivered",
+    "no-backend",
+    "answered",
+    "no-route",
+    "refused",
+    "node-down",
+    "no-flow",
+];
+
 /// Why a packet went no further.
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
