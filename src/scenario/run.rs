@@ -134,13 +134,24 @@ impl Run {
                 crate::world::timeline::What::Failed { key, reason } => Some((key, reason)),
                 _ => None,
             });
-        match failed {
-            Some((key, reason)) => Err(RunError(
-                Diagnostic::error(Some(origin.clone()), format!("{}/{}: {reason}", key.kind.reference_word(), key.name))
-                    .with_hint("the lab's pools are fixed (pod subnet 10.32.0.0/12, pool-ns-default 101.101.101.0/24, pool-global-default 102.102.102.0/24): delete objects or use fewer"),
-            )),
-            None => Ok(()),
-        }
+        let Some((key, reason)) = failed else {
+            return Ok(());
+        };
+        let declared = self
+            .world
+            .apiserver
+            .get(key)
+            .map(|o| format!(" (declared at {})", o.object.origin))
+            .unwrap_or_default();
+        let message = format!(
+            "{}/{}{declared}: {reason}",
+            key.kind.reference_word(),
+            key.name
+        );
+        Err(RunError(Diagnostic::error(Some(origin.clone()), message).with_hint(
+            "the lab's pools are fixed (pod subnet 10.32.0.0/12, pool-ns-default 101.101.101.0/24, \
+             pool-global-default 102.102.102.0/24): delete objects or use fewer",
+        )))
     }
 
     fn settle(&mut self, origin: &Origin) -> Result<(), RunError> {

@@ -1,11 +1,13 @@
 //! The bad-input corpus: each folder under `tests/bad_inputs/` holds a `scenario.yaml` (plus the
-//! files it names) and `expected.txt`, the exact rendered diagnostics. `BLESS=1` rewrites them.
+//! files it names) and `expected.txt`, the exact rendered diagnostics: the loader's, and for a
+//! scenario that loads, the run-time error that stops it. `BLESS=1` rewrites them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use contrail_sim::diag::render;
 use contrail_sim::scenario::load::load;
+use contrail_sim::scenario::run::Run;
 
 fn cases() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = fs::read_dir("tests/bad_inputs")
@@ -17,9 +19,17 @@ fn cases() -> Vec<PathBuf> {
     dirs
 }
 
+/// The loader's diagnostics; for a scenario that loads, also the error that stops its run
+/// (input that is impossible only at run time, such as an exhausted address pool).
 fn rendered(case: &Path) -> String {
     let loaded = load(&case.join("scenario.yaml"));
-    render(&loaded.diagnostics, &loaded.sources)
+    let mut diagnostics = loaded.diagnostics.clone();
+    if let Some(scenario) = &loaded.scenario
+        && let Err(failed) = Run::execute(scenario, scenario.seed)
+    {
+        diagnostics.push(failed.1.0.clone());
+    }
+    render(&diagnostics, &loaded.sources)
 }
 
 #[test]
