@@ -39,7 +39,7 @@ fn exhausted_floating_ip_pool_is_an_input_error_at_the_step() {
     assert_eq!(code, 2, "stderr: {stderr}");
     assert!(stdout.is_empty(), "stdout must stay empty: {stdout}");
     assert!(
-        stderr.contains("scenario.yaml:4:5: error: service/lb-254: floating-IP pool"),
+        stderr.contains("scenario.yaml:4:5: error: service/lb-254 (declared at "),
         "{stderr}"
     );
     assert!(stderr.contains("exhausted"), "{stderr}");
