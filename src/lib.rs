@@ -22,7 +22,6 @@ pub mod routing;
 pub mod scenario;
 pub mod sim;
 pub mod topology;
-pub mod topology_names;
 pub mod trace;
 pub mod wire;
 pub mod world;

@@ -33,6 +33,33 @@ pub struct Node {
     pub address: Ipv4Addr,
 }
 
+/// The names of the book's testbed, in one place: the loader checks references against them and
+/// [`Topology::book`] builds the graph from them.
+pub mod names {
+    /// The master: apiserver, kube-manager, svc-monitor, control node.
+    pub const MASTER: &str = "cent111";
+    /// The compute nodes (vRouter agent + forwarding); the ones that can be failed and recovered.
+    pub const COMPUTES: &[&str] = &["cent222", "cent333"];
+    /// The gateway router.
+    pub const GATEWAY: &str = "camaro";
+    /// The internet host.
+    pub const INTERNET_HOST: &str = "cent-client";
+    /// Every node of the book's topology.
+    pub const BOOK_NODES: &[&str] = &[MASTER, "cent222", "cent333", GATEWAY, INTERNET_HOST];
+    /// The name of the only topology today.
+    pub const BOOK_TOPOLOGY: &str = "book";
+
+    /// Whether `name` is a node of the book's topology.
+    pub fn is_book_node(name: &str) -> bool {
+        BOOK_NODES.contains(&name)
+    }
+
+    /// Whether `name` is a compute node.
+    pub fn is_compute(name: &str) -> bool {
+        COMPUTES.contains(&name)
+    }
+}
+
 /// The address plan of the lab (reference section 1).
 pub mod plan {
     use std::net::Ipv4Addr;
@@ -52,10 +79,10 @@ pub mod plan {
     pub const GATEWAY_VRF: &str = "k8s-test";
 }
 
-/// The testbed graph.
 /// The links between nodes, weighted by their one-way delay; looked up for every packet sent.
 pub type Links = UnGraphMap<NodeId, u64, BuildHasherDefault<FastHasher>>;
 
+/// The testbed graph.
 pub struct Topology {
     pub nodes: Vec<Node>,
     pub links: Links,
@@ -66,27 +93,27 @@ impl Topology {
     pub fn book() -> Topology {
         let nodes = vec![
             Node {
-                name: "cent111",
+                name: names::MASTER,
                 role: Role::Master,
                 address: Ipv4Addr::new(10, 169, 25, 19),
             },
             Node {
-                name: "cent222",
+                name: names::COMPUTES[0],
                 role: Role::Compute,
                 address: Ipv4Addr::new(10, 169, 25, 20),
             },
             Node {
-                name: "cent333",
+                name: names::COMPUTES[1],
                 role: Role::Compute,
                 address: Ipv4Addr::new(10, 169, 25, 21),
             },
             Node {
-                name: "camaro",
+                name: names::GATEWAY,
                 role: Role::Gateway,
                 address: Ipv4Addr::new(192, 168, 0, 204),
             },
             Node {
-                name: "cent-client",
+                name: names::INTERNET_HOST,
                 role: Role::InternetHost,
                 address: Ipv4Addr::new(15, 15, 15, 2),
             },
@@ -167,4 +194,18 @@ pub fn contains((net, len): (Ipv4Addr, u8), addr: Ipv4Addr) -> bool {
         u32::MAX << (32 - u32::from(len))
     };
     u32::from(addr) & mask == u32::from(net) & mask
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_book_graph_is_built_from_the_named_nodes() {
+        let t = Topology::book();
+        let built: Vec<&str> = t.nodes.iter().map(|n| n.name).collect();
+        assert_eq!(built, names::BOOK_NODES);
+        let computes: Vec<&str> = t.computes().map(|n| t.name(n)).collect();
+        assert_eq!(computes, names::COMPUTES);
+    }
 }

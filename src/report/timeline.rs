@@ -8,7 +8,6 @@ use crate::world::timeline::{Actor, Note, What};
 
 pub fn actor_name(world: &World, actor: Actor) -> String {
     match actor {
-        Actor::Kubectl => "kubectl".into(),
         Actor::ApiServer => "kube-apiserver".into(),
         Actor::Scheduler => "kube-scheduler".into(),
         Actor::ControllerManager => "kube-controller-manager".into(),
@@ -145,8 +144,6 @@ pub fn describe(world: &World, what: &What) -> String {
                 )
             }
         }
-        What::NodeDown => "node down".into(),
-        What::NodeUp => "node up".into(),
         What::Waiting { key: k, reason } => format!("{}: {reason}", key(k)),
         What::Failed { key: k, reason } => format!("{}: FAILED: {reason}", key(k)),
     }

@@ -20,7 +20,7 @@ use crate::scenario::model::{
     ShowStep, Step, TopologySpec, ViaName, Wait,
 };
 use crate::scenario::show::parse_show;
-use crate::topology_names::{self as topo, BOOK_NODES};
+use crate::topology::names::{self as topo, BOOK_NODES};
 use crate::yaml::{self, MapReader, Node, Value, closest};
 
 /// Largest scenario or manifest file read.

@@ -7,7 +7,7 @@
 
 use crate::k8s::objects::Kind;
 use crate::scenario::model::{GetOutput, Show};
-use crate::topology_names;
+use crate::topology::names;
 
 /// What `show:` accepts, for hints.
 pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces [NAME] [-o wide|yaml], \
@@ -115,15 +115,12 @@ fn ingress_ref(word: &str) -> Result<String, (String, String)> {
 }
 
 fn compute(node: &str) -> Result<String, (String, String)> {
-    if topology_names::is_compute(node) {
+    if names::is_compute(node) {
         Ok(node.to_string())
     } else {
         Err((
             format!("{node:?} is not a compute node"),
-            format!(
-                "the compute nodes are {}",
-                topology_names::COMPUTES.join(", ")
-            ),
+            format!("the compute nodes are {}", names::COMPUTES.join(", ")),
         ))
     }
 }

@@ -13,7 +13,6 @@ use crate::topology::NodeId;
 /// The component that acted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Actor {
-    Kubectl,
     ApiServer,
     Scheduler,
     ControllerManager,
@@ -130,8 +129,6 @@ pub enum What {
         next_hops: Vec<Ipv4Addr>,
         local_pref: u32,
     },
-    NodeDown,
-    NodeUp,
     /// An object the controller could not act on yet (e.g. an Ingress naming a missing Service).
     Waiting {
         key: ObjectKey,
