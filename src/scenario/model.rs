@@ -236,6 +236,25 @@ pub enum AddressField {
     Ip,
 }
 
+impl std::fmt::Display for AddressRef {
+    /// The placeholder as written in a curl string: `{ingress/NAME.vip}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = match self.field {
+            AddressField::Vip => "vip",
+            AddressField::Fip => "fip",
+            AddressField::ClusterIp => "clusterIP",
+            AddressField::ExternalIp => "externalIP",
+            AddressField::Ip => "ip",
+        };
+        write!(
+            f,
+            "{{{}/{}.{field}}}",
+            self.kind.reference_word(),
+            self.name
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolve {
     pub host: String,

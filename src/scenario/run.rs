@@ -440,7 +440,7 @@ impl Run {
             UrlHost::Ip(ip) => Ok(*ip),
             UrlHost::Placeholder(r) => self
                 .address_of(r, ns)
-                .ok_or_else(|| unknown(origin, &placeholder(r))),
+                .ok_or_else(|| unknown(origin, &r.to_string())),
             UrlHost::Name(name) => {
                 let port = url.port.unwrap_or(80);
                 if let Some(r) = request
@@ -515,17 +515,6 @@ fn with_namespace(key: &ObjectKey, ns: &str) -> ObjectKey {
         key.namespace = ns.to_string();
     }
     key
-}
-
-pub fn placeholder(r: &AddressRef) -> String {
-    let field = match r.field {
-        AddressField::Vip => "vip",
-        AddressField::Fip => "fip",
-        AddressField::ClusterIp => "clusterIP",
-        AddressField::ExternalIp => "externalIP",
-        AddressField::Ip => "ip",
-    };
-    format!("{{{}/{}.{field}}}", r.kind.reference_word(), r.name)
 }
 
 fn unknown(origin: &Origin, what: &str) -> RunError {
