@@ -5,25 +5,14 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-pub use crate::scenario::model::Prefix;
 use crate::topology::NodeId;
 
-impl Prefix {
-    pub fn host(address: Ipv4Addr) -> Prefix {
-        Prefix { address, len: 32 }
-    }
-}
+/// A route's prefix.
+pub type Prefix = ipnet::Ipv4Net;
 
-impl Serialize for Prefix {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl std::fmt::Display for Prefix {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.address, self.len)
-    }
+/// The /32 of one address.
+pub fn host(address: Ipv4Addr) -> Prefix {
+    Prefix::from(address)
 }
 
 /// The virtual networks whose routing instances (VRFs) the simulation keeps apart.
@@ -100,7 +89,7 @@ mod tests {
 
     fn path(n: u8, lp: u32, med: u32) -> RouteAttrs {
         RouteAttrs {
-            origin: NodeId(n),
+            origin: NodeId(u16::from(n)),
             next_hop: Ipv4Addr::new(10, 0, 0, n),
             label: 16 + u32::from(n),
             local_pref: lp,

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
+use crate::k8s::objects::ObjectKey;
 use crate::k8s::objects::{Kind, Meta, Object, Spec};
 use crate::k8s::store::{Endpoints, Status, StoredObject, WatchKind, key_of};
-use crate::scenario::model::ObjectKey;
 use crate::sim::rng;
 use crate::topology::plan;
 use crate::world::msg::ApiWrite;
@@ -19,6 +19,8 @@ use crate::world::{Addr, Ctx, Msg};
 
 /// The lab's namespace, present before any scenario starts (reference section 1).
 pub const LAB_NAMESPACE: &str = "ns-user-1";
+/// The namespaces every cluster starts with.
+pub const INITIAL_NAMESPACES: [&str; 2] = ["default", LAB_NAMESPACE];
 pub const LAB_FIP_POOL: &str = "{'domain': 'default-domain', 'project': 'k8s-ns-user-1', 'network': 'vn-ns-default', 'name': 'pool-ns-default'}";
 
 pub struct ApiServer {
@@ -177,8 +179,8 @@ impl ApiServer {
     }
 
     fn allocate_cluster_ip(&mut self) -> Ipv4Addr {
-        let (base, len) = plan::SERVICE_SUBNET;
-        let size = 1u32 << (32 - u32::from(len));
+        let base = plan::SERVICE_SUBNET.network();
+        let size = 1u32 << (32 - u32::from(plan::SERVICE_SUBNET.prefix_len()));
         loop {
             let offset = (self.rng.next_u32() % (size - 2)) + 1;
             let ip = Ipv4Addr::from(u32::from(base) + offset);

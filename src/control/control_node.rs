@@ -92,7 +92,7 @@ impl ControlNode {
                 local_pref: best.first().map_or(0, |p| p.local_pref),
             },
         );
-        for node in ctx.env.topology.computes().collect::<Vec<_>>() {
+        for &node in ctx.env.topology.computes() {
             let msg = Msg::XmppRoutes {
                 vrf,
                 prefix,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
+use crate::k8s::objects::ObjectKey;
 use crate::k8s::objects::{Labels, Meta, Object, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
-use crate::scenario::model::ObjectKey;
 use crate::sim::rng;
 use crate::world::msg::ApiWrite;
 use crate::world::timeline::{Actor, What};

@@ -13,9 +13,9 @@ use crate::control::config::{
     Listener, Loadbalancer, Member, PodInterface, Pool, PoolRule, Provider,
 };
 use crate::control::ipam;
+use crate::k8s::objects::ObjectKey;
 use crate::k8s::objects::{IngressBackend, Kind, PortRef, ServiceType, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
-use crate::scenario::model::ObjectKey;
 use crate::sim::rng;
 use crate::topology::plan;
 use crate::world::msg::ApiWrite;

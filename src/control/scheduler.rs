@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::k8s::objects::ObjectKey;
 use crate::k8s::objects::Spec;
 use crate::k8s::store::WatchKind;
-use crate::scenario::model::ObjectKey;
 use crate::topology::Topology;
 use crate::world::msg::ApiWrite;
 use crate::world::timeline::{Actor, What};
@@ -21,7 +21,8 @@ impl Scheduler {
     pub fn new(topology: &Topology) -> Scheduler {
         let nodes = topology
             .computes()
-            .map(|n| (topology.name(n).to_string(), Vec::new()))
+            .iter()
+            .map(|&n| (topology.name(n).to_string(), Vec::new()))
             .collect();
         Scheduler {
             nodes,

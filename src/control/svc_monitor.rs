@@ -30,10 +30,17 @@ impl SvcMonitor {
     pub fn new(seed: u64, topology: &Topology) -> SvcMonitor {
         SvcMonitor {
             rng: rng::stream(seed, "contrail-svc-monitor"),
-            computes: topology.computes().collect(),
+            computes: topology.computes().to_vec(),
             down: BTreeSet::new(),
             instances: BTreeMap::new(),
         }
+    }
+
+    /// The computes of a haproxy service instance: [active, standby].
+    pub fn placement(&self, lb_uuid: &str) -> Option<&[NodeId]> {
+        self.instances
+            .get(lb_uuid)
+            .map(|(nodes, _)| nodes.as_slice())
     }
 
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {

@@ -12,8 +12,8 @@ use super::endpoint::{Client, WebServer, page};
 use super::proxy::Haproxy;
 use super::vrouter::Flows;
 use crate::control::config::PodInterface;
+use crate::k8s::objects::ObjectKey;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
-use crate::scenario::model::ObjectKey;
 use crate::sim::hash::FastMap;
 use crate::sim::rng;
 use crate::topology::{NodeId, Topology};
@@ -63,7 +63,7 @@ pub struct Pod {
 
 pub struct Compute {
     pub id: NodeId,
-    pub name: &'static str,
+    pub name: String,
     pub address: Ipv4Addr,
     pub up: bool,
     rng: ChaCha8Rng,
@@ -87,7 +87,7 @@ pub struct Compute {
 
 impl Compute {
     pub fn new(id: NodeId, topology: &Topology, seed: u64) -> Compute {
-        let name = topology.name(id);
+        let name = topology.name(id).to_string();
         let mut rng = rng::stream(seed, &format!("{name}/vrouter-agent"));
         let next_label = 17 + rng.next_u32() % 16;
         let next_pid = 10_000 + rng.next_u32() % 20_000;
@@ -439,13 +439,13 @@ impl Compute {
                     let (lp, med) = if index == 0 { (200, 100) } else { (100, 200) };
                     wanted.insert((
                         Vrf::PodNetwork,
-                        Prefix::host(iface.ip),
+                        crate::routing::host(iface.ip),
                         attrs(iface.label, lp, med),
                     ));
                     for fip in &iface.fips {
                         wanted.insert((
                             Vrf::Public,
-                            Prefix::host(fip.ip),
+                            crate::routing::host(fip.ip),
                             attrs(iface.label, lp, med),
                         ));
                     }
@@ -453,7 +453,7 @@ impl Compute {
                 _ => {
                     wanted.insert((
                         Vrf::PodNetwork,
-                        Prefix::host(iface.ip),
+                        crate::routing::host(iface.ip),
                         attrs(iface.label, 100, 0),
                     ));
                     for fip in &iface.fips {
@@ -462,7 +462,11 @@ impl Compute {
                         } else {
                             Vrf::ServiceNetwork
                         };
-                        wanted.insert((vrf, Prefix::host(fip.ip), attrs(iface.label, 200, 100)));
+                        wanted.insert((
+                            vrf,
+                            crate::routing::host(fip.ip),
+                            attrs(iface.label, 200, 100),
+                        ));
                     }
                 }
             }
@@ -514,7 +518,7 @@ impl Compute {
         self.fib = self
             .routes
             .iter()
-            .map(|((vrf, prefix), paths)| (prefix.address, (*vrf, paths.clone())))
+            .map(|((vrf, prefix), paths)| (prefix.addr(), (*vrf, paths.clone())))
             .collect();
     }
 

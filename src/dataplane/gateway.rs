@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::routing::{Prefix, RouteAttrs, Vrf};
-use crate::topology::{NodeId, Role, Topology};
+use crate::topology::{NodeId, Topology};
 use crate::trace::{Component, DropReason, NextHop, Step, Tag};
 use crate::wire::{Encap, Packet, Tunnel};
 use crate::world::timeline::{Actor, What};
@@ -22,11 +22,11 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(topology: &Topology) -> Gateway {
-        let id = topology.first(Role::Gateway);
+        let id = topology.gateway();
         Gateway {
             id,
             address: topology.node(id).address,
-            internet_host: topology.first(Role::InternetHost),
+            internet_host: topology.internet_host(),
             vrf: BTreeMap::new(),
         }
     }
@@ -75,10 +75,7 @@ impl Gateway {
                 ctx.step(Step::Drop(DropReason::NoRoute));
                 return;
             }
-            let prefix = Prefix {
-                address: std::net::Ipv4Addr::new(15, 15, 15, 0),
-                len: 24,
-            };
+            let prefix = crate::topology::plan::OUTSIDE;
             ctx.step(Step::Route {
                 vrf: Vrf::Public,
                 prefix,
@@ -141,8 +138,8 @@ impl Gateway {
     fn lookup(&self, dst: Ipv4Addr) -> Option<(Prefix, &[RouteAttrs])> {
         self.vrf
             .iter()
-            .filter(|(p, _)| crate::topology::contains((p.address, p.len), dst))
-            .max_by_key(|(p, _)| p.len)
+            .filter(|(p, _)| p.contains(&dst))
+            .max_by_key(|(p, _)| p.prefix_len())
             .map(|(p, paths)| (*p, &**paths))
     }
 }

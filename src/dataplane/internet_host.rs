@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use super::endpoint::Client;
 use crate::scenario::model::HostsEntry;
 use crate::sim::rng;
-use crate::topology::{NodeId, Role, Topology};
+use crate::topology::{NodeId, Topology};
 use crate::trace::{Component, Step, Tag};
 use crate::world::{Addr, Ctx, Msg};
 
@@ -21,11 +21,11 @@ pub struct InternetHost {
 
 impl InternetHost {
     pub fn new(topology: &Topology, hosts: &[HostsEntry], seed: u64) -> InternetHost {
-        let id = topology.first(Role::InternetHost);
+        let id = topology.internet_host();
         InternetHost {
             id,
             address: topology.node(id).address,
-            gateway: topology.first(Role::Gateway),
+            gateway: topology.gateway(),
             hosts: hosts.to_vec(),
             client: Client::new(rng::stream(seed, "cent-client/curl")),
         }

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use super::compute::Compute;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
 use crate::sim::hash::FastMap;
-use crate::topology::{NodeId, Role, contains, plan};
+use crate::topology::{NodeId, Role, plan};
 use crate::trace::{Component, DropReason, FlowAction, NextHop, Step, Tag};
 use crate::wire::{Encap, FlowKey, Packet, Tunnel};
 use crate::world::{Addr, Ctx, Msg, Part};
@@ -207,7 +207,7 @@ impl Compute {
             };
             ctx.step(Step::Route {
                 vrf,
-                prefix: Prefix::host(key.dst),
+                prefix: crate::routing::host(key.dst),
                 next_hop,
                 local_pref: best,
             });
@@ -241,19 +241,16 @@ impl Compute {
         }
         if [plan::POD_SUBNET, plan::SERVICE_SUBNET]
             .iter()
-            .any(|s| contains(*s, key.dst))
+            .any(|s| s.contains(&key.dst))
         {
             return None;
         }
-        let gateway = ctx.env.topology.first(Role::Gateway);
+        let gateway = ctx.env.topology.gateway();
         let label = plan::GATEWAY_VRF_LABEL;
         let next_hop = NextHop::Tunnel { to: gateway, label };
         ctx.step(Step::Route {
             vrf: Vrf::Public,
-            prefix: Prefix {
-                address: Ipv4Addr::UNSPECIFIED,
-                len: 0,
-            },
+            prefix: Prefix::default(),
             next_hop,
             local_pref: 100,
         });
@@ -384,7 +381,7 @@ impl Compute {
                 label: plan::GATEWAY_VRF_LABEL,
             },
             _ => FlowNextHop::Tunnel {
-                to: topology.first(Role::Gateway),
+                to: topology.gateway(),
                 label: plan::GATEWAY_VRF_LABEL,
             },
         }

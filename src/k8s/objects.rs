@@ -59,6 +59,42 @@ impl Kind {
     }
 }
 
+/// Names one object: its kind, namespace and name (`ingress/ns-user-1/ingress-sf`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    pub kind: Kind,
+    /// Empty only for cluster-scoped kinds (Namespace).
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
+        ObjectKey {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    /// `pod/NAMESPACE/NAME`, or `namespace/NAME`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{}/{}", self.kind.reference_word(), self.name)
+        } else {
+            write!(
+                f,
+                "{}/{}/{}",
+                self.kind.reference_word(),
+                self.namespace,
+                self.name
+            )
+        }
+    }
+}
+
 /// One parsed manifest document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object {

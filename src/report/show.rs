@@ -9,21 +9,37 @@ use super::table::{age, render as table};
 use crate::k8s::objects::{Kind, PortRef, ServiceType, Spec};
 use crate::k8s::store::StoredObject;
 use crate::routing::Vrf;
-use crate::scenario::model::{GetOutput, ObjectKey, Show};
-use crate::topology::{Role, plan};
+use crate::scenario::model::{GetOutput, Namespaces, ObjectKey, Show};
+use crate::topology::NodeId;
+use crate::topology::plan;
 use crate::trace::FlowAction;
 use crate::world::World;
 
 /// Renders a show step against the world's current state; `Err` names what does not exist.
 pub fn render(world: &World, what: &Show, ns: &str) -> Result<String, String> {
+    let node = |r| crate::scenario::resolve::node(world, r);
     Ok(match what {
-        Show::Get { kind, name, output } => get(world, *kind, name.as_deref(), *output, ns)?,
+        Show::Get {
+            kind,
+            name,
+            namespace,
+            output,
+        } => {
+            let ns = match namespace {
+                Namespaces::Default => Some(ns),
+                Namespaces::Named(n) => Some(n.as_str()),
+                Namespaces::All => None,
+            };
+            get(world, *kind, name.as_deref(), *output, ns)?
+        }
         Show::Loadbalancers => loadbalancers(world),
-        Show::Processes { node } => processes(world, node.as_deref())?,
-        Show::HaproxyConf { ingress, node } => haproxy_conf(world, ingress, node.as_deref(), ns)?,
+        Show::Processes { node: n } => processes(world, n.as_ref().map(node).transpose()?)?,
+        Show::HaproxyConf { ingress, node: n } => {
+            haproxy_conf(world, ingress, n.as_ref().map(node).transpose()?)?
+        }
         Show::GatewayRoutes { detail } => gateway_routes(world, *detail),
         Show::ControlRoutes => control_routes(world),
-        Show::Flows { node } => flows(world, node)?,
+        Show::Flows { node: n } => flows(world, node(n)?)?,
         Show::Timeline => super::timeline::render(world, &world.timeline),
     })
 }
@@ -33,13 +49,13 @@ fn get(
     kind: Kind,
     name: Option<&str>,
     output: GetOutput,
-    ns: &str,
+    ns: Option<&str>,
 ) -> Result<String, String> {
     let objects: Vec<&StoredObject> = world
         .apiserver
         .list(kind)
         .map(|o| &**o)
-        .filter(|o| kind == Kind::Namespace || o.object.meta.namespace == ns)
+        .filter(|o| kind == Kind::Namespace || ns.is_none_or(|ns| o.object.meta.namespace == ns))
         .filter(|o| name.is_none_or(|n| o.object.meta.name == n))
         .collect();
     if let (Some(n), true) = (name, objects.is_empty()) {
@@ -210,7 +226,12 @@ fn get(
         rows.push(row);
     }
     if objects.is_empty() {
-        return Ok(format!("No resources found in {ns} namespace.\n"));
+        return Ok(match ns {
+            Some(ns) if kind != Kind::Namespace => {
+                format!("No resources found in {ns} namespace.\n")
+            }
+            _ => "No resources found\n".to_string(),
+        });
     }
     Ok(table(&rows))
 }
@@ -386,25 +407,29 @@ fn loadbalancers(world: &World) -> String {
     out
 }
 
-fn compute_names<'a>(
-    world: &'a World,
-    node: Option<&str>,
-) -> Result<Vec<&'a crate::dataplane::Compute>, String> {
+/// The computes a view covers: one, or all of them.
+fn computes(
+    world: &World,
+    node: Option<NodeId>,
+) -> Result<Vec<&crate::dataplane::Compute>, String> {
     let computes: Vec<_> = world
         .computes
         .iter()
         .flatten()
-        .filter(|c| node.is_none_or(|n| c.name == n))
+        .filter(|c| node.is_none_or(|n| c.id == n))
         .collect();
     match (node, computes.is_empty()) {
-        (Some(n), true) => Err(format!("node/{n} is not a compute node")),
+        (Some(n), true) => Err(format!(
+            "node/{} is not a compute node",
+            world.env.topology.name(n)
+        )),
         _ => Ok(computes),
     }
 }
 
-fn processes(world: &World, node: Option<&str>) -> Result<String, String> {
+fn processes(world: &World, node: Option<NodeId>) -> Result<String, String> {
     let mut out = String::new();
-    for c in compute_names(world, node)? {
+    for c in computes(world, node)? {
         let _ = writeln!(out, "[root@{} ~]# ps -ef | grep haproxy", c.name);
         let running: Vec<_> = c.haproxies.iter().filter(|h| h.running).collect();
         if running.is_empty() || !c.up {
@@ -432,39 +457,31 @@ fn processes(world: &World, node: Option<&str>) -> Result<String, String> {
     Ok(out)
 }
 
-fn haproxy_conf(
-    world: &World,
-    ingress: &str,
-    node: Option<&str>,
-    ns: &str,
-) -> Result<String, String> {
-    let key = ObjectKey {
-        kind: Kind::Ingress,
-        namespace: ns.to_string(),
-        name: ingress.to_string(),
-    };
+fn haproxy_conf(world: &World, key: &ObjectKey, node: Option<NodeId>) -> Result<String, String> {
+    let ingress = &key.name;
     let lb = world
         .kube_manager
         .loadbalancers
-        .get(&key)
+        .get(key)
         .ok_or_else(|| format!("ingress/{ingress} has no loadbalancer"))?;
     let mut candidates: Vec<_> = world
         .computes
         .iter()
         .flatten()
-        .filter(|c| node.is_none_or(|n| c.name == n))
+        .filter(|c| node.is_none_or(|n| c.id == n))
         .flat_map(|c| {
             c.haproxies
                 .iter()
                 .filter(|h| h.running && h.instance.lb_uuid.as_ref() == lb.uuid)
-                .map(move |h| (h.instance.index, c.name, h))
+                .map(move |h| (h.instance.index, c.name.as_str(), h))
         })
         .collect();
     candidates.sort_by_key(|(i, n, _)| (*i, *n));
     let (_, _, h) = candidates.first().ok_or_else(|| {
         format!(
             "no haproxy runs for ingress/{ingress}{}",
-            node.map(|n| format!(" on {n}")).unwrap_or_default()
+            node.map(|n| format!(" on {}", world.env.topology.name(n)))
+                .unwrap_or_default()
         )
     })?;
     Ok(h.instance.conf.to_string())
@@ -483,7 +500,7 @@ fn gateway_routes(world: &World, detail: bool) -> String {
     if !detail {
         out.push_str("+ = Active Route, - = Last Active, * = Both\n\n");
     }
-    let control = world.env.topology.first(Role::Master);
+    let control = world.env.topology.master();
     let rr = world.env.topology.node(control).address;
     for (prefix, paths) in &gw.vrf {
         let active = gw.active_paths(paths, multipath).len();
@@ -599,11 +616,11 @@ fn control_routes(world: &World) -> String {
     out
 }
 
-fn flows(world: &World, node: &str) -> Result<String, String> {
-    let c = compute_names(world, Some(node))?
+fn flows(world: &World, node: NodeId) -> Result<String, String> {
+    let c = computes(world, Some(node))?
         .into_iter()
         .next()
-        .ok_or_else(|| format!("node/{node} is not a compute node"))?;
+        .ok_or_else(|| "not a compute node".to_string())?;
     let mut rows = vec![
         [
             "Index",

@@ -29,10 +29,8 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
             c.requests.len(),
             endpoint(&c.from)
         ),
-        Action::Fail(crate::scenario::model::FaultTarget::Node(n)) => format!("fail node/{n}"),
-        Action::Recover(crate::scenario::model::FaultTarget::Node(n)) => {
-            format!("recover node/{n}")
-        }
+        Action::Fail(target) => format!("fail {target}"),
+        Action::Recover(target) => format!("recover {target}"),
         Action::Hosts(h) => format!("hosts: {} line(s)", h.len()),
     }
 }
@@ -40,18 +38,27 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
 pub fn endpoint(e: &crate::scenario::model::Endpoint) -> String {
     use crate::scenario::model::Endpoint;
     match e {
-        Endpoint::Pod(n) => format!("pod/{n}"),
+        Endpoint::Pod(key) => format!("pod/{}", key.name),
         Endpoint::Host(n) => format!("host/{n}"),
-        Endpoint::Node(n) => format!("node/{n}"),
     }
 }
 
 pub fn show_title(s: &Show) -> String {
     match s {
-        Show::Get { kind, name, output } => format!(
-            "kubectl get {}{}{}",
+        Show::Get {
+            kind,
+            name,
+            namespace,
+            output,
+        } => format!(
+            "kubectl get {}{}{}{}",
             kind.reference_word(),
             name.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
+            match namespace {
+                crate::scenario::model::Namespaces::Default => String::new(),
+                crate::scenario::model::Namespaces::Named(n) => format!(" -n {n}"),
+                crate::scenario::model::Namespaces::All => " -A".to_string(),
+            },
             match output {
                 crate::scenario::model::GetOutput::Table => "",
                 crate::scenario::model::GetOutput::Wide => " -o wide",
@@ -64,7 +71,8 @@ pub fn show_title(s: &Show) -> String {
             node.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
         ),
         Show::HaproxyConf { ingress, node } => format!(
-            "haproxy.conf ingress/{ingress}{}",
+            "haproxy.conf ingress/{}{}",
+            ingress.name,
             node.as_ref()
                 .map(|n| format!(" on {n}"))
                 .unwrap_or_default()

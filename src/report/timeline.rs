@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::scenario::model::ObjectKey;
+use crate::k8s::objects::ObjectKey;
 use crate::world::World;
 use crate::world::timeline::{Actor, Note, What};
 

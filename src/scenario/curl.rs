@@ -32,7 +32,8 @@ const OPTIONS_HINT: &str = "supported options: -H/--header 'Name: value', -X/--r
      -v/--verbose, -s/--silent, -i/--include, --resolve host:port:address";
 
 const PLACEHOLDER_HINT: &str = "placeholders: {ingress/NAME.vip}, {ingress/NAME.fip}, \
-     {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}";
+     {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}; a namespace may \
+     precede the name: {pod/NAMESPACE/NAME.ip}";
 
 /// Parses `raw`; every error is positioned at `origin` (the curl string in the scenario).
 pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic> {
@@ -281,11 +282,17 @@ fn placeholder(inner: &str) -> Result<AddressRef, (String, &'static str)> {
         ("pod", "ip") => (Kind::Pod, AddressField::Ip),
         _ => return Err(bad()),
     };
-    if name.is_empty() {
+    let (namespace, name) = match name.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, name),
+    };
+    let valid = |p: &str| !p.is_empty() && !p.contains(['/', '{', '}']);
+    if !valid(name) || !namespace.is_none_or(valid) {
         return Err(bad());
     }
     Ok(AddressRef {
         kind,
+        namespace: namespace.map(str::to_string),
         name: name.to_string(),
         field,
     })
@@ -318,6 +325,7 @@ mod tests {
             r.url.host,
             UrlHost::Placeholder(AddressRef {
                 kind: Kind::Ingress,
+                namespace: None,
                 name: "ingress-sf".into(),
                 field: AddressField::Vip
             })
@@ -325,6 +333,14 @@ mod tests {
         assert_eq!(r.url.path, "/dev");
         assert_eq!(r.url.query.as_deref(), Some("x=1"));
         assert_eq!(r.method, "GET");
+        let r = parse("http://{pod/team-b/target.ip}/").unwrap();
+        let UrlHost::Placeholder(p) = &r.url.host else {
+            panic!("placeholder")
+        };
+        assert_eq!(
+            (p.namespace.as_deref(), p.name.as_str()),
+            (Some("team-b"), "target")
+        );
     }
 
     #[test]

@@ -4,5 +4,7 @@ pub mod curl;
 pub mod expect;
 pub mod load;
 pub mod model;
+pub mod refs;
+pub mod resolve;
 pub mod run;
 pub mod show;

@@ -8,15 +8,15 @@ use crate::diag::{Diagnostic, Origin};
 use crate::k8s::objects::{Kind, Spec};
 use crate::k8s::store::key_of;
 use crate::scenario::model::{
-    Action, AddressField, AddressRef, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario,
-    Show, Url, UrlHost, Wait,
+    Action, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario, Show, Url, UrlHost, Wait,
 };
+use crate::scenario::resolve::{self, in_namespace};
 use crate::sim::Time;
 use crate::topology::NodeId;
 use crate::trace::{Component, DropReason, Step};
 use crate::wire::HttpResponse;
 use crate::world::msg::CurlJob;
-use crate::world::{Addr, Delays, EventBudgetExceeded, Msg, Part, World};
+use crate::world::{Addr, Delays, Env, EventBudgetExceeded, Msg, Part, Timers, World};
 
 /// Events one step may take before the run is declared runaway.
 pub const EVENT_BUDGET: u64 = 50_000_000;
@@ -81,16 +81,18 @@ pub struct Run {
 
 impl Run {
     pub fn new(scenario: &Scenario, seed: u64) -> Run {
-        let mut delays = Delays::default();
-        for (name, ns) in &scenario.topology.delays {
-            delays.set(name, *ns);
-        }
-        let world = World::new(
+        let spec = &scenario.topology;
+        let mut env = Env {
+            topology: spec.nodes.clone(),
+            delays: Delays::default(),
+            timers: Timers::default(),
             seed,
-            delays,
-            &scenario.topology.hosts,
-            scenario.topology.gateway_multipath,
-        );
+            gateway_multipath: spec.gateway_multipath,
+        };
+        for (name, ns) in &spec.delays {
+            let _ = env.delays.set(name, *ns) || env.timers.set(name, *ns);
+        }
+        let world = World::new(env, &spec.hosts);
         Run {
             world,
             steps: Vec::new(),
@@ -183,7 +185,7 @@ impl Run {
                 (Output::Applied { objects: keys }, Vec::new())
             }
             Action::Delete(keys) => {
-                let keys: Vec<ObjectKey> = keys.iter().map(|k| with_namespace(k, ns)).collect();
+                let keys: Vec<ObjectKey> = keys.iter().map(|k| in_namespace(k, ns)).collect();
                 for key in &keys {
                     self.world
                         .inject(Addr::ApiServer, delay, Msg::Delete(key.clone()));
@@ -214,7 +216,7 @@ impl Run {
                 let text = crate::report::show::render(&self.world, &show.what, ns)
                     .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
                 let failures =
-                    crate::scenario::expect::check_show(&self.world, &show.expect, &text, ns);
+                    crate::scenario::expect::check_show(&self.world, &show.expect, &text);
                 (
                     Output::Shown {
                         what: show.what.clone(),
@@ -228,8 +230,7 @@ impl Run {
                 for _ in 0..curl.repeat.max(1) {
                     results.push(self.curl(&curl.request, &curl.from, ns, origin)?);
                 }
-                let failures =
-                    crate::scenario::expect::check_curls(&self.world, curl, &results, ns);
+                let failures = crate::scenario::expect::check_curls(&self.world, curl, &results);
                 (Output::Curl(results), failures)
             }
             Action::Compare(compare) => {
@@ -239,18 +240,20 @@ impl Run {
                 }
                 (Output::Compare(results), Vec::new())
             }
-            Action::Fail(FaultTarget::Node(name)) | Action::Recover(FaultTarget::Node(name)) => {
+            Action::Fail(target) | Action::Recover(target) => {
                 let up = matches!(action, Action::Recover(_));
-                let node = self
-                    .world
-                    .env
-                    .topology
-                    .find(name)
-                    .ok_or_else(|| unknown(origin, &format!("node/{name}")))?;
+                let FaultTarget::Node(r) = target else {
+                    return Err(RunError(Diagnostic::error(
+                        Some(origin.clone()),
+                        format!("{target} is not simulated yet"),
+                    )));
+                };
+                let node = resolve::node(&self.world, r)
+                    .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
                 self.set_node(node, up);
                 (
                     Output::Fault {
-                        node: name.clone(),
+                        node: self.world.env.topology.name(node).to_string(),
                         up,
                     },
                     Vec::new(),
@@ -301,7 +304,7 @@ impl Run {
         ns: &str,
         origin: &Origin,
     ) -> Result<CurlResult, RunError> {
-        let (to, resolve_hosts) = self.source(from, ns, origin)?;
+        let (to, resolve_hosts) = self.source(from, origin)?;
         let destination = self.resolve(&request.url, request, resolve_hosts, ns, origin)?;
         let port = request.url.port.unwrap_or(80);
         let host_header = match (&request.url.host, request.url.port) {
@@ -394,20 +397,16 @@ impl Run {
     }
 
     /// Where a request starts, and whether names resolve through the internet host's /etc/hosts.
-    fn source(&self, from: &Endpoint, ns: &str, origin: &Origin) -> Result<(Addr, bool), RunError> {
+    fn source(&self, from: &Endpoint, origin: &Origin) -> Result<(Addr, bool), RunError> {
         match from {
-            Endpoint::Pod(name) => {
-                let key = ObjectKey {
-                    kind: Kind::Pod,
-                    namespace: ns.to_string(),
-                    name: name.clone(),
-                };
+            Endpoint::Pod(key) => {
+                let name = &key.name;
                 self.world
                     .computes
                     .iter()
                     .flatten()
                     .find_map(|c| {
-                        let slot = c.pods.iter().position(|p| p.live && p.key == key)?;
+                        let slot = c.pods.iter().position(|p| p.live && p.key == *key)?;
                         Some(Addr::Compute(c.id, Part::Pod(u16::try_from(slot).ok()?)))
                     })
                     .map(|a| (a, false))
@@ -418,7 +417,7 @@ impl Run {
             {
                 Ok((Addr::InternetHost, true))
             }
-            Endpoint::Host(name) | Endpoint::Node(name) => Err(RunError(
+            Endpoint::Host(name) => Err(RunError(
                 Diagnostic::error(
                     Some(origin.clone()),
                     format!("requests cannot start at `{name}`"),
@@ -438,9 +437,9 @@ impl Run {
     ) -> Result<Ipv4Addr, RunError> {
         match &url.host {
             UrlHost::Ip(ip) => Ok(*ip),
-            UrlHost::Placeholder(r) => self
-                .address_of(r, ns)
-                .ok_or_else(|| unknown(origin, &r.to_string())),
+            UrlHost::Placeholder(r) => {
+                resolve::address(&self.world, r, ns).ok_or_else(|| unknown(origin, &r.to_string()))
+            }
             UrlHost::Name(name) => {
                 let port = url.port.unwrap_or(80);
                 if let Some(r) = request
@@ -470,36 +469,6 @@ impl Run {
             }
         }
     }
-
-    /// The address a placeholder names, as the cluster holds it now.
-    pub fn address_of(&self, r: &AddressRef, ns: &str) -> Option<Ipv4Addr> {
-        let key = ObjectKey {
-            kind: r.kind,
-            namespace: ns.to_string(),
-            name: r.name.clone(),
-        };
-        let stored = self.world.apiserver.get(&key)?;
-        match (r.kind, r.field) {
-            (Kind::Ingress, AddressField::Vip) => self
-                .world
-                .kube_manager
-                .loadbalancers
-                .get(&key)
-                .map(|lb| lb.vip),
-            (Kind::Ingress, AddressField::Fip) => self
-                .world
-                .kube_manager
-                .loadbalancers
-                .get(&key)
-                .and_then(|lb| lb.fip),
-            (Kind::Service, AddressField::ClusterIp) => stored.status.cluster_ip,
-            (Kind::Service, AddressField::ExternalIp) => {
-                stored.status.load_balancer.first().copied()
-            }
-            (Kind::Pod, AddressField::Ip) => stored.status.pod_ip,
-            _ => None,
-        }
-    }
 }
 
 fn with_port(host: String, port: Option<u16>) -> String {
@@ -507,14 +476,6 @@ fn with_port(host: String, port: Option<u16>) -> String {
         Some(p) => format!("{host}:{p}"),
         None => host,
     }
-}
-
-fn with_namespace(key: &ObjectKey, ns: &str) -> ObjectKey {
-    let mut key = key.clone();
-    if key.namespace.is_empty() && key.kind != Kind::Namespace {
-        key.namespace = ns.to_string();
-    }
-    key
 }
 
 fn unknown(origin: &Origin, what: &str) -> RunError {

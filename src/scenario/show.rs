@@ -5,17 +5,21 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use crate::k8s::objects::Kind;
-use crate::scenario::model::{GetOutput, Show};
-use crate::topology::names;
+use crate::k8s::objects::{Kind, ObjectKey};
+use crate::scenario::model::{GetOutput, Namespaces, NodeRef, Show};
+use crate::scenario::refs::{self, NODE_ROLES};
 
 /// What `show:` accepts, for hints.
-pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces [NAME] [-o wide|yaml], \
-     loadbalancers, processes [NODE], haproxy.conf ingress/NAME [on NODE], gateway routes [detail], \
-     control routes, flows NODE, timeline";
+pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces [NAME] \
+     [-n NAMESPACE|-A] [-o wide|yaml], loadbalancers, processes [NODE], \
+     haproxy.conf ingress/NAME [on NODE], gateway routes [detail], control routes, flows NODE, \
+     timeline";
 
-/// Parses a show string; the error is (message, hint).
-pub fn parse_show(text: &str) -> Result<Show, (String, String)> {
+/// Parses a show string; `ns` is the scenario's namespace. The error is (message, hint). Node
+/// names are checked by the loader, which knows the topology.
+pub fn parse_show(text: &str, ns: &str) -> Result<Show, (String, String)> {
+    let compute = |word: &str| node(word, ns);
+    let ingress_ref = |word: &str| ingress(word, ns);
     let words: Vec<&str> = text.split_whitespace().collect();
     let bad = || {
         (
@@ -74,22 +78,37 @@ fn get(rest: &[&str]) -> Result<Show, (String, String)> {
             ));
         }
     };
-    let (name, output) = match rest {
-        [] => (None, GetOutput::Table),
-        ["-o", o] => (None, output(o)?),
-        [n] => (Some(n), GetOutput::Table),
-        [n, "-o", o] | ["-o", o, n] => (Some(n), output(o)?),
-        _ => {
-            return Err((
-                format!("cannot read `kubectl get {}`", rest.join(" ")),
-                "kubectl get KIND [NAME] [-o wide|yaml]".to_string(),
-            ));
-        }
+    let unreadable = || {
+        (
+            format!("cannot read `kubectl get {}`", rest.join(" ")),
+            "kubectl get KIND [NAME] [-n NAMESPACE|-A] [-o wide|yaml]".to_string(),
+        )
     };
+    let (mut name, mut out, mut namespace) = (None, GetOutput::Table, Namespaces::Default);
+    let mut words = rest.iter();
+    while let Some(word) = words.next() {
+        match *word {
+            "-o" => out = output(words.next().ok_or_else(unreadable)?)?,
+            "-n" | "--namespace" => {
+                let ns = words.next().ok_or_else(unreadable)?;
+                namespace = Namespaces::Named(ns.to_string());
+            }
+            "-A" | "--all-namespaces" => namespace = Namespaces::All,
+            w if w.starts_with('-') || name.is_some() => return Err(unreadable()),
+            w => name = Some(w.to_string()),
+        }
+    }
+    if kind == Kind::Namespace && namespace != Namespaces::Default {
+        return Err((
+            "namespaces are not namespaced".to_string(),
+            "write `kubectl get namespaces`".to_string(),
+        ));
+    }
     Ok(Show::Get {
         kind,
-        name: name.map(|n| n.to_string()),
-        output,
+        name,
+        namespace,
+        output: out,
     })
 }
 
@@ -104,9 +123,9 @@ fn output(o: &str) -> Result<GetOutput, (String, String)> {
     }
 }
 
-fn ingress_ref(word: &str) -> Result<String, (String, String)> {
-    match word.split_once('/') {
-        Some(("ingress", name)) if !name.is_empty() => Ok(name.to_string()),
+fn ingress(word: &str, ns: &str) -> Result<ObjectKey, (String, String)> {
+    match refs::object_key(word, ns) {
+        Some(key) if key.kind == Kind::Ingress => Ok(key),
         _ => Err((
             format!("expected ingress/NAME, found {word:?}"),
             "e.g. haproxy.conf ingress/ingress-sf".to_string(),
@@ -114,15 +133,8 @@ fn ingress_ref(word: &str) -> Result<String, (String, String)> {
     }
 }
 
-fn compute(node: &str) -> Result<String, (String, String)> {
-    if names::is_compute(node) {
-        Ok(node.to_string())
-    } else {
-        Err((
-            format!("{node:?} is not a compute node"),
-            format!("the compute nodes are {}", names::COMPUTES.join(", ")),
-        ))
-    }
+fn node(word: &str, ns: &str) -> Result<NodeRef, (String, String)> {
+    refs::node_ref(word, ns).map_err(|m| (m, format!("name a compute, or a role: {NODE_ROLES}")))
 }
 
 #[cfg(test)]
@@ -132,26 +144,41 @@ mod tests {
     #[test]
     fn parses_forms() {
         assert_eq!(
-            parse_show("kubectl get svc web -o wide").unwrap(),
+            parse_show("kubectl get svc web -o wide", "d").unwrap(),
             Show::Get {
                 kind: Kind::Service,
                 name: Some("web".into()),
+                namespace: Namespaces::Default,
                 output: GetOutput::Wide
             }
         );
         assert_eq!(
-            parse_show("show route table k8s-test detail").unwrap(),
+            parse_show("kubectl get pods -A -o wide", "d").unwrap(),
+            Show::Get {
+                kind: Kind::Pod,
+                name: None,
+                namespace: Namespaces::All,
+                output: GetOutput::Wide
+            }
+        );
+        assert!(matches!(
+            parse_show("kubectl get pods -n dev", "d").unwrap(),
+            Show::Get { namespace: Namespaces::Named(n), .. } if n == "dev"
+        ));
+        assert_eq!(
+            parse_show("show route table k8s-test detail", "d").unwrap(),
             Show::GatewayRoutes { detail: true }
         );
         assert_eq!(
-            parse_show("haproxy.conf ingress/i on cent333").unwrap(),
+            parse_show("haproxy.conf ingress/i on cent333", "d").unwrap(),
             Show::HaproxyConf {
-                ingress: "i".into(),
-                node: Some("cent333".into())
+                ingress: ObjectKey::new(Kind::Ingress, "d", "i"),
+                node: Some(NodeRef::Name("cent333".into()))
             }
         );
-        assert!(parse_show("flows camaro").is_err());
-        assert!(parse_show("kubectl get foo").is_err());
-        assert!(parse_show("routes").is_err());
+        assert!(parse_show("kubectl get foo", "d").is_err());
+        assert!(parse_show("kubectl get pods -n", "d").is_err());
+        assert!(parse_show("kubectl get ns -A", "d").is_err());
+        assert!(parse_show("routes", "d").is_err());
     }
 }

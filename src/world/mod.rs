@@ -12,18 +12,34 @@ use crate::control::{
 use crate::dataplane::{Compute, Gateway, InternetHost};
 use crate::scenario::model::HostsEntry;
 use crate::sim::{EventId, Queue, Time};
+use std::sync::Arc;
+
 use crate::topology::{NodeId, Role, Topology};
 use crate::trace::{Component, Step, Tag, TraceLog};
-pub use delays::Delays;
+pub use delays::{Delays, Timers};
 pub use msg::{Addr, Msg, Part};
 use timeline::{Actor, Note, What};
 
-/// What every handler may read: the testbed, the delays, the seed.
+/// What every handler may read: the topology, the delays and timers, the seed.
 pub struct Env {
-    pub topology: Topology,
+    pub topology: Arc<Topology>,
     pub delays: Delays,
+    pub timers: Timers,
     pub seed: u64,
     pub gateway_multipath: bool,
+}
+
+impl Env {
+    /// The book's lab with default delays and timers.
+    pub fn book(seed: u64) -> Env {
+        Env {
+            topology: Arc::new(Topology::book()),
+            delays: Delays::default(),
+            timers: Timers::default(),
+            seed,
+            gateway_multipath: false,
+        }
+    }
 }
 
 /// What a handler may do: send messages, write the timeline, record trace hops.
@@ -87,20 +103,15 @@ pub struct World {
 pub struct EventBudgetExceeded(pub u64);
 
 impl World {
-    pub fn new(seed: u64, delays: Delays, hosts: &[HostsEntry], gateway_multipath: bool) -> World {
-        let topology = Topology::book();
-        let computes = (0..topology.nodes.len())
-            .map(|i| {
-                let id = NodeId(u8::try_from(i).unwrap_or(u8::MAX));
-                (topology.node(id).role == Role::Compute).then(|| Compute::new(id, &topology, seed))
+    pub fn new(env: Env, hosts: &[HostsEntry]) -> World {
+        let seed = env.seed;
+        let topology = &env.topology;
+        let computes = topology
+            .nodes()
+            .map(|(id, node)| {
+                (node.role == Role::Compute).then(|| Compute::new(id, topology, seed))
             })
             .collect();
-        let env = Env {
-            topology,
-            delays,
-            seed,
-            gateway_multipath,
-        };
         let apiserver = ApiServer::new(seed);
         let mut kube_manager = KubeManager::new(seed);
         for ns in apiserver.list(crate::k8s::objects::Kind::Namespace) {

@@ -4,9 +4,9 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::control::config::Provider;
+use crate::k8s::objects::ObjectKey;
 use crate::k8s::store::WatchKind;
 use crate::routing::{Prefix, Vrf};
-use crate::scenario::model::ObjectKey;
 use crate::sim::{EventId, Time};
 use crate::topology::NodeId;
 

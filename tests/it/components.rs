@@ -6,9 +6,13 @@ use std::net::Ipv4Addr;
 use contrail_sim::control::config::{PoolRule, Provider};
 use contrail_sim::k8s::objects::{Kind, Spec};
 use contrail_sim::k8s::store::WatchKind;
-use contrail_sim::routing::{Prefix, Vrf};
+use contrail_sim::routing::Vrf;
 use contrail_sim::scenario::model::ObjectKey;
-use contrail_sim::topology::{NodeId, contains};
+use contrail_sim::topology::NodeId;
+
+fn contains((net, len): (Ipv4Addr, u8), ip: Ipv4Addr) -> bool {
+    ipnet::Ipv4Net::new_assert(net, len).contains(&ip)
+}
 use contrail_sim::world::timeline::What;
 use contrail_sim::world::{Addr, Msg, World};
 
@@ -675,7 +679,7 @@ fn control_paths(w: &World, vrf: Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u3
     let mut paths: Vec<_> = w
         .control_node
         .table
-        .get(&(vrf, Prefix::host(address)))
+        .get(&(vrf, contrail_sim::routing::host(address)))
         .map(|p| p.iter().map(|a| (a.origin, a.local_pref, a.med)).collect())
         .unwrap_or_default();
     paths.sort();
@@ -730,7 +734,11 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
     assert_eq!(stopped, 2);
     assert!(control_paths(&w, Vrf::PodNetwork, lb.vip).is_empty());
     assert!(control_paths(&w, Vrf::Public, fip).is_empty());
-    assert!(!w.gateway.vrf.contains_key(&Prefix::host(fip)));
+    assert!(
+        !w.gateway
+            .vrf
+            .contains_key(&contrail_sim::routing::host(fip))
+    );
     for c in w.computes.iter().flatten() {
         assert!(
             c.files().is_empty(),
@@ -738,7 +746,10 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
             c.name,
             c.files()
         );
-        assert!(!c.routes.contains_key(&(Vrf::Public, Prefix::host(fip))));
+        assert!(
+            !c.routes
+                .contains_key(&(Vrf::Public, contrail_sim::routing::host(fip)))
+        );
     }
     assert!(!w.kube_manager.loadbalancers.contains_key(&ing));
 }
@@ -750,7 +761,7 @@ fn control_node_reflects_only_the_best_path_of_an_ingress_fip_to_the_gateway() {
     let w = fanout(7);
     let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
     let active = w.svc_monitor.instances[lb.uuid.as_str()].0[0];
-    let paths = &w.gateway.vrf[&Prefix::host(lb.fip.expect("fip"))];
+    let paths = &w.gateway.vrf[&contrail_sim::routing::host(lb.fip.expect("fip"))];
     assert_eq!(paths.len(), 1);
     assert_eq!(paths[0].origin, active);
     assert_eq!(paths[0].next_hop, w.env.topology.node(active).address);
@@ -758,7 +769,13 @@ fn control_node_reflects_only_the_best_path_of_an_ingress_fip_to_the_gateway() {
 }
 
 fn loadbalancer_service(multipath: bool) -> World {
-    let mut w = World::new(5, contrail_sim::world::Delays::default(), &[], multipath);
+    let mut w = World::new(
+        contrail_sim::world::Env {
+            gateway_multipath: multipath,
+            ..contrail_sim::world::Env::book(5)
+        },
+        &[],
+    );
     apply_and_converge(&mut w, manifest("service-loadbalancer.yaml"));
     w
 }
@@ -788,7 +805,7 @@ fn control_node_reflects_both_paths_of_a_loadbalancer_service_with_pods_on_both_
         expected,
         "clusterIP"
     );
-    let paths = &w.gateway.vrf[&Prefix::host(fip)];
+    let paths = &w.gateway.vrf[&contrail_sim::routing::host(fip)];
     let mut origins: Vec<NodeId> = paths.iter().map(|p| p.origin).collect();
     origins.sort();
     assert_eq!(
@@ -805,7 +822,7 @@ fn gateway_uses_one_path_without_multipath_and_both_with_it() {
         let fip = w.kube_manager.loadbalancers[&key(Kind::Service, "service-web-lb")]
             .fip
             .expect("fip");
-        let paths = w.gateway.vrf[&Prefix::host(fip)].clone();
+        let paths = w.gateway.vrf[&contrail_sim::routing::host(fip)].clone();
         let used = w.gateway.active_paths(&paths, multipath);
         assert_eq!(used.len(), if multipath { 2 } else { 1 });
     }

@@ -79,10 +79,13 @@ fn destination(case: &Case, sim: &Simulated, req: &Request) -> (Ipv4Addr, u16) {
             case.services[i].port,
         ),
     };
-    let r = AddressRef { kind, name, field };
-    let addr = sim
-        .run
-        .address_of(&r, DEFAULT_NAMESPACE)
+    let r = AddressRef {
+        kind,
+        namespace: None,
+        name,
+        field,
+    };
+    let addr = contrail_sim::scenario::resolve::address(&sim.run.world, &r, DEFAULT_NAMESPACE)
         .unwrap_or_else(|| panic!("no address for {r:?}"));
     (addr, req.url_port.unwrap_or(port))
 }
@@ -314,7 +317,7 @@ fn props_routing_matches_reference_model() {
 fn props_generator_covers_the_space() {
     // A fixed count, not `PROPTEST_CASES`: too few cases would miss some kinds by chance.
     let mut runner = TestRunner::new(config(32));
-    let mut seen = BTreeMap::<&str, usize>::new();
+    let mut seen = BTreeMap::<String, usize>::new();
     for _ in 0..32 {
         let case = cases::case(8..=8)
             .new_tree(&mut runner)
@@ -322,9 +325,9 @@ fn props_generator_covers_the_space() {
             .current();
         let sim = simulate(&case);
         for (req, res) in case.requests.iter().zip(&sim.results) {
-            *seen.entry(res.disposition).or_default() += 1;
+            *seen.entry(res.disposition.to_string()).or_default() += 1;
             if let Target::ClusterIp(_) = req.target {
-                *seen.entry("clusterIP").or_default() += 1;
+                *seen.entry("clusterIP".to_string()).or_default() += 1;
             }
             if let Some(pod) = &res.served_by {
                 let node = sim
@@ -334,7 +337,7 @@ fn props_generator_covers_the_space() {
                     .iter()
                     .flatten()
                     .find(|c| c.pods.iter().any(|p| &p.key == pod))
-                    .map_or("?", |c| c.name);
+                    .map_or("?".to_string(), |c| c.name.clone());
                 *seen.entry(node).or_default() += 1;
             }
         }
