@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::k8s::objects::ObjectKey;
+use crate::routing::Vrf;
 use crate::topology::NodeId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +40,10 @@ pub struct Loadbalancer {
     pub fip: Option<Ipv4Addr>,
     /// `<domain>:<project>:<network>:<pool>` of the pool the FIP came from.
     pub fip_pool: Option<String>,
+    /// The network of the VIP: the pod network (Ingress) or the service network (Service).
+    pub vrf: Vrf,
+    /// The public network of the floating IP.
+    pub fip_vrf: Option<Vrf>,
     /// The virtual-machine interface holding the VIP (Ingress only).
     pub vmi: Option<String>,
     pub listeners: Vec<Listener>,
@@ -90,4 +95,6 @@ pub struct PodInterface {
     pub vmi: Arc<str>,
     pub ip: Ipv4Addr,
     pub node: NodeId,
+    /// The pod network it is in.
+    pub vrf: Vrf,
 }

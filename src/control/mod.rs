@@ -9,6 +9,7 @@ pub mod controllers;
 pub mod ipam;
 pub mod kube_manager;
 pub mod scheduler;
+pub mod session;
 pub mod svc_monitor;
 
 pub use apiserver::ApiServer;

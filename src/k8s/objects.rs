@@ -34,6 +34,8 @@ pub enum Kind {
     Service,
     Deployment,
     Ingress,
+    /// A machine of the cluster: the apiserver registers each at start.
+    Node,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
             Kind::Ingress => "Ingress",
+            Kind::Node => "Node",
         }
     }
 
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Service => "service",
             Kind::Deployment => "deployment",
             Kind::Ingress => "ingress",
+            Kind::Node => "node",
         }
     }
 }
@@ -112,6 +116,7 @@ impl Object {
             Spec::Service(_) => Kind::Service,
             Spec::Deployment(_) => Kind::Deployment,
             Spec::Ingress(_) => Kind::Ingress,
+            Spec::Node(_) => Kind::Node,
         }
     }
 }
@@ -124,6 +129,14 @@ pub enum Spec {
     Service(ServiceSpec),
     Deployment(DeploymentSpec),
     Ingress(IngressSpec),
+    Node(NodeSpec),
+}
+
+/// A node as the kubelet registered it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// The master runs the control plane; pods are not scheduled there.
+    pub master: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

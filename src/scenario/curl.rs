@@ -26,10 +26,14 @@ const OPTIONS: &[&str] = &[
     "-i",
     "--include",
     "--resolve",
+    "--connect-timeout",
+    "-m",
+    "--max-time",
 ];
 
 const OPTIONS_HINT: &str = "supported options: -H/--header 'Name: value', -X/--request METHOD, \
-     -v/--verbose, -s/--silent, -i/--include, --resolve host:port:address";
+     -v/--verbose, -s/--silent, -i/--include, --resolve host:port:address, \
+     --connect-timeout SECONDS, -m/--max-time SECONDS";
 
 const PLACEHOLDER_HINT: &str = "placeholders: {ingress/NAME.vip}, {ingress/NAME.fip}, \
      {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}; a namespace may \
@@ -57,6 +61,8 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         headers: Vec::new(),
         verbose: false,
         resolve: Vec::new(),
+        connect_timeout_ms: None,
+        max_time_ms: None,
     };
     let mut url = None;
     while let Some(word) = words.next() {
@@ -95,6 +101,18 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
                     )
                 })?);
             }
+            "--connect-timeout" | "-m" | "--max-time" => {
+                let v = value(opt, attached)?;
+                let ms = seconds(&v).map_err(|m| {
+                    err(format!("{opt} {v:?}: {m}"))
+                        .with_hint("give seconds, e.g. --connect-timeout 5 or -m 2.5")
+                })?;
+                if opt == "--connect-timeout" {
+                    req.connect_timeout_ms = Some(ms);
+                } else {
+                    req.max_time_ms = Some(ms);
+                }
+            }
             "-v" | "--verbose" => req.verbose = true,
             "-s" | "--silent" | "-i" | "--include" => {}
             _ if is_flag_cluster(&word) => req.verbose |= word.contains('v'),
@@ -124,9 +142,20 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
     Ok(req)
 }
 
+/// Seconds as curl takes them (a decimal number, at most a day) → milliseconds.
+fn seconds(v: &str) -> Result<u64, String> {
+    let secs: f64 = v
+        .parse()
+        .map_err(|_| "not a number of seconds".to_string())?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err("must be above 0 and at most 86400".to_string());
+    }
+    Ok((secs * 1000.0).round() as u64)
+}
+
 /// `-Hvalue` → (`-H`, Some(`value`)); long options and others are returned whole.
 fn split_short(word: &str) -> (&str, Option<&str>) {
-    for opt in ["-H", "-X"] {
+    for opt in ["-H", "-X", "-m"] {
         if let Some(rest) = word.strip_prefix(opt) {
             return (opt, Some(rest));
         }
@@ -361,7 +390,14 @@ mod tests {
     fn rejects_bad_input() {
         let msg = |s: &str| parse(s).unwrap_err().message;
         assert!(msg("https://a/").contains("https"));
-        assert!(msg("--max-time 3 http://a/").contains("unsupported curl option `--max-time`"));
+        assert!(msg("--max-tme 3 http://a/").contains("unsupported curl option `--max-tme`"));
+        assert!(msg("-m 0 http://a/").contains("above 0"));
+        assert!(msg("--connect-timeout x http://a/").contains("not a number"));
+        let r = parse("--connect-timeout 2.5 -m 10 http://a/").unwrap();
+        assert_eq!(
+            (r.connect_timeout_ms, r.max_time_ms),
+            (Some(2500), Some(10_000))
+        );
         assert!(msg("-H 'Host' http://a/").contains("no ':'"));
         assert!(msg("'http://a/").contains("cannot split"));
         assert!(msg("http://{ingress/x.clusterIP}/").contains("unknown placeholder"));

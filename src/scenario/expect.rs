@@ -1,6 +1,5 @@
 //! Expectations: compares what a step produced with what the scenario file expects.
 
-use crate::routing::Vrf;
 use crate::scenario::model::{CurlStep, ObjectKey, ServedBy, ShowExpect, ViaName};
 use crate::scenario::resolve;
 use crate::scenario::run::{CurlResult, Failure, pods_of_service};
@@ -127,12 +126,9 @@ pub fn check_show(world: &World, e: &ShowExpect, text: &str) -> Vec<Failure> {
         let control = world
             .control_node
             .table
-            .get(&(Vrf::Public, route.prefix))
-            .or_else(|| {
-                Vrf::ALL
-                    .iter()
-                    .find_map(|v| world.control_node.table.get(&(*v, route.prefix)))
-            });
+            .iter()
+            .find(|((_, p), _)| *p == route.prefix)
+            .map(|(_, paths)| paths);
         let paths: Vec<_> = match gateway {
             Some(p) => p.to_vec(),
             None => control.cloned().unwrap_or_default(),

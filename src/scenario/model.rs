@@ -166,7 +166,7 @@ pub struct ShowStep {
 /// What a `show` step prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Show {
-    /// `kubectl get KIND [NAME] [-n NAMESPACE | -A] [-o wide|yaml]`.
+    /// `kubectl get KIND [NAME] [-n NAMESPACE | -A] [-o wide|yaml]`, nodes included.
     Get {
         kind: Kind,
         name: Option<String>,
@@ -186,10 +186,32 @@ pub enum Show {
     GatewayRoutes { detail: bool },
     /// The control node's routing table with every path.
     ControlRoutes,
-    /// A vRouter's flow table.
-    Flows { node: NodeRef },
+    /// `kubectl get endpoints [NAME] [-n NAMESPACE | -A]`.
+    Endpoints {
+        name: Option<String>,
+        namespace: Namespaces,
+    },
+    /// A compute's vRouter, as its own tools print it.
+    VRouter { node: NodeRef, view: VRouterView },
     /// The control-plane timeline so far.
     Timeline,
+}
+
+/// The vRouter tools `show` can run on a compute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VRouterView {
+    /// `flow -l`.
+    Flows,
+    /// `vif --list`.
+    Interfaces,
+    /// `rt --dump <vrf>`: a VRF by index or by (network or fq) name.
+    Routes(String),
+    /// `nh --list`.
+    NextHops,
+    /// `mpls --dump`.
+    Labels,
+    /// `dropstats`.
+    Drops,
 }
 
 /// The namespaces a `kubectl get` lists.
@@ -285,6 +307,10 @@ pub struct CurlRequest {
     pub verbose: bool,
     /// `--resolve host:port:addr`.
     pub resolve: Vec<Resolve>,
+    /// `--connect-timeout SECONDS`, in milliseconds.
+    pub connect_timeout_ms: Option<u64>,
+    /// `-m`/`--max-time SECONDS`, in milliseconds.
+    pub max_time_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -26,8 +26,7 @@ pub fn node(world: &World, r: &NodeRef) -> Result<NodeId, String> {
             let index = usize::from(*standby);
             world
                 .svc_monitor
-                .placement(&lb.uuid)
-                .and_then(|nodes| nodes.get(index).copied())
+                .instance_node(&lb.uuid, index)
                 .ok_or_else(|| {
                     format!(
                         "{ingress} has no {} haproxy instance ({r})",

@@ -6,20 +6,26 @@
 )]
 
 use crate::k8s::objects::{Kind, ObjectKey};
-use crate::scenario::model::{GetOutput, Namespaces, NodeRef, Show};
+use crate::scenario::model::{GetOutput, Namespaces, NodeRef, Show, VRouterView};
 use crate::scenario::refs::{self, NODE_ROLES};
 
 /// What `show:` accepts, for hints.
-pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces [NAME] \
-     [-n NAMESPACE|-A] [-o wide|yaml], loadbalancers, processes [NODE], \
-     haproxy.conf ingress/NAME [on NODE], gateway routes [detail], control routes, flows NODE, \
-     timeline";
+pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces|nodes|endpoints \
+     [NAME] [-n NAMESPACE|-A] [-o wide|yaml], loadbalancers, processes [NODE], \
+     haproxy.conf ingress/NAME [on NODE], gateway routes [detail], control routes, \
+     flow -l|vif --list|rt --dump VRF|nh --list|mpls --dump|dropstats on NODE, timeline";
 
 /// Parses a show string; `ns` is the scenario's namespace. The error is (message, hint). Node
 /// names are checked by the loader, which knows the topology.
 pub fn parse_show(text: &str, ns: &str) -> Result<Show, (String, String)> {
     let compute = |word: &str| node(word, ns);
     let ingress_ref = |word: &str| ingress(word, ns);
+    let vrouter = |word: &str, view| {
+        Ok::<_, (String, String)>(Show::VRouter {
+            node: node(word, ns)?,
+            view,
+        })
+    };
     let words: Vec<&str> = text.split_whitespace().collect();
     let bad = || {
         (
@@ -49,8 +55,15 @@ pub fn parse_show(text: &str, ns: &str) -> Result<Show, (String, String)> {
             Show::GatewayRoutes { detail: true }
         }
         ["control", "routes"] => Show::ControlRoutes,
-        ["flows", node] => Show::Flows {
-            node: compute(node)?,
+        ["flows", node] => vrouter(node, VRouterView::Flows)?,
+        [tool @ .., "on", node] => match tool {
+            ["flow", "-l"] => vrouter(node, VRouterView::Flows)?,
+            ["vif", "--list"] => vrouter(node, VRouterView::Interfaces)?,
+            ["rt", "--dump", vrf] => vrouter(node, VRouterView::Routes(vrf.to_string()))?,
+            ["nh", "--list"] => vrouter(node, VRouterView::NextHops)?,
+            ["mpls", "--dump"] => vrouter(node, VRouterView::Labels)?,
+            ["dropstats"] => vrouter(node, VRouterView::Drops)?,
+            _ => return Err(bad()),
         },
         ["timeline"] => Show::Timeline,
         _ => return Err(bad()),
@@ -71,10 +84,12 @@ fn get(rest: &[&str]) -> Result<Show, (String, String)> {
         "pod" | "pods" | "po" => Kind::Pod,
         "deployment" | "deployments" | "deploy" => Kind::Deployment,
         "namespace" | "namespaces" | "ns" => Kind::Namespace,
+        "node" | "nodes" | "no" => Kind::Node,
+        "endpoints" | "ep" => Kind::Service,
         other => {
             return Err((
                 format!("`kubectl get` of unknown kind {other:?}"),
-                "kinds: ingress, svc, pods, deployments, namespaces".to_string(),
+                "kinds: ingress, svc, pods, deployments, namespaces, nodes, endpoints".to_string(),
             ));
         }
     };
@@ -98,11 +113,20 @@ fn get(rest: &[&str]) -> Result<Show, (String, String)> {
             w => name = Some(w.to_string()),
         }
     }
-    if kind == Kind::Namespace && namespace != Namespaces::Default {
+    if matches!(kind, Kind::Namespace | Kind::Node) && namespace != Namespaces::Default {
         return Err((
-            "namespaces are not namespaced".to_string(),
-            "write `kubectl get namespaces`".to_string(),
+            format!("{}s are not namespaced", kind.reference_word()),
+            format!("write `kubectl get {}s`", kind.reference_word()),
         ));
+    }
+    if matches!(*kind_word, "endpoints" | "ep") {
+        if out != GetOutput::Table {
+            return Err((
+                "`kubectl get endpoints` prints a table only".to_string(),
+                "drop the -o option".to_string(),
+            ));
+        }
+        return Ok(Show::Endpoints { name, namespace });
     }
     Ok(Show::Get {
         kind,

@@ -12,6 +12,12 @@ pub struct LinkRules {
 }
 
 impl LinkRules {
+    pub const fn new() -> LinkRules {
+        LinkRules {
+            cut: BTreeSet::new(),
+        }
+    }
+
     /// Whether something sent from `from` reaches `to`. Inside a node nothing is ever cut.
     pub fn passes(&self, from: NodeId, to: NodeId) -> bool {
         from == to || self.cut.is_empty() || !self.cut.contains(&(from, to))

@@ -611,7 +611,8 @@ fn svc_monitor_places_active_and_standby_on_two_different_computes() {
     for seed in 1..=12 {
         let w = fanout(seed);
         let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-        let (nodes, _) = &w.svc_monitor.instances[lb.uuid.as_str()];
+        let vms = w.svc_monitor.instances[lb.uuid.as_str()].vms;
+        let nodes: Vec<NodeId> = vms.iter().flatten().copied().collect();
         assert_eq!(nodes.len(), 2);
         assert_ne!(
             nodes[0], nodes[1],
@@ -630,7 +631,7 @@ fn svc_monitor_places_active_and_standby_on_two_different_computes() {
         .map(|seed| {
             let w = fanout(seed);
             let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-            w.svc_monitor.instances[lb.uuid.as_str()].0[0]
+            w.svc_monitor.instances[lb.uuid.as_str()].vms[0].expect("active")
         })
         .collect();
     assert_eq!(actives.len(), 2);
@@ -642,7 +643,7 @@ fn svc_monitor_rerenders_haproxy_conf_and_reloads_both_instances_on_a_change() {
     let ing = key(Kind::Ingress, "ingress-sf");
     let uuid = w.kube_manager.loadbalancers[&ing].uuid.clone();
     let before = haproxies(&w, &uuid);
-    let conf_before = w.svc_monitor.instances[uuid.as_str()].1.conf.clone();
+    let conf_before = w.svc_monitor.instances[uuid.as_str()].base.conf.clone();
     assert!(!conf_before.contains("path /ops"));
     apply_and_converge(
         &mut w,
@@ -675,11 +676,11 @@ fn svc_monitor_rerenders_haproxy_conf_and_reloads_both_instances_on_a_change() {
 }
 
 /// Paths of a prefix in the control node's table: (origin, local preference, MED).
-fn control_paths(w: &World, vrf: Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u32)> {
+fn control_paths(w: &World, vrf: &Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u32)> {
     let mut paths: Vec<_> = w
         .control_node
         .table
-        .get(&(vrf, contrail_sim::routing::host(address)))
+        .get(&(vrf.clone(), contrail_sim::routing::host(address)))
         .map(|p| p.iter().map(|a| (a.origin, a.local_pref, a.med)).collect())
         .unwrap_or_default();
     paths.sort();
@@ -690,13 +691,14 @@ fn control_paths(w: &World, vrf: Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u3
 fn agents_run_haproxy_on_both_computes_and_advertise_vip_and_fip_with_200_and_100() {
     let w = fanout(7);
     let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-    let (nodes, _) = &w.svc_monitor.instances[lb.uuid.as_str()];
-    let (active, standby) = (nodes[0], nodes[1]);
+    let vms = w.svc_monitor.instances[lb.uuid.as_str()].vms;
+    let (active, standby) = (vms[0].expect("active"), vms[1].expect("standby"));
     let fip = lb.fip.expect("fip");
+    let fip_vrf = lb.fip_vrf.clone().expect("public network");
     let mut expected = vec![(active, 200, 100), (standby, 100, 200)];
     expected.sort();
-    assert_eq!(control_paths(&w, Vrf::PodNetwork, lb.vip), expected, "VIP");
-    assert_eq!(control_paths(&w, Vrf::Public, fip), expected, "FIP");
+    assert_eq!(control_paths(&w, &lb.vrf, lb.vip), expected, "VIP");
+    assert_eq!(control_paths(&w, &fip_vrf, fip), expected, "FIP");
     // Files on both nodes: the same haproxy.conf under the loadbalancer's folder.
     let conf_path = format!(
         "/var/lib/contrail/loadbalancer/haproxy/{}/haproxy.conf",
@@ -732,8 +734,9 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
         .filter(|n| matches!(&n.what, What::HaproxyStopped { uuid, .. } if **uuid == *lb.uuid))
         .count();
     assert_eq!(stopped, 2);
-    assert!(control_paths(&w, Vrf::PodNetwork, lb.vip).is_empty());
-    assert!(control_paths(&w, Vrf::Public, fip).is_empty());
+    let fip_vrf = lb.fip_vrf.clone().expect("public network");
+    assert!(control_paths(&w, &lb.vrf, lb.vip).is_empty());
+    assert!(control_paths(&w, &fip_vrf, fip).is_empty());
     assert!(
         !w.gateway
             .vrf
@@ -746,9 +749,10 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
             c.name,
             c.files()
         );
+        let rib = c.tables.learned.rib(&w.rib);
         assert!(
-            !c.routes
-                .contains_key(&(Vrf::Public, contrail_sim::routing::host(fip)))
+            rib.table(&fip_vrf)
+                .is_none_or(|t| t.get(contrail_sim::routing::host(fip)).is_none())
         );
     }
     assert!(!w.kube_manager.loadbalancers.contains_key(&ing));
@@ -760,7 +764,7 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
 fn control_node_reflects_only_the_best_path_of_an_ingress_fip_to_the_gateway() {
     let w = fanout(7);
     let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-    let active = w.svc_monitor.instances[lb.uuid.as_str()].0[0];
+    let active = w.svc_monitor.instances[lb.uuid.as_str()].vms[0].expect("active");
     let paths = &w.gateway.vrf[&contrail_sim::routing::host(lb.fip.expect("fip"))];
     assert_eq!(paths.len(), 1);
     assert_eq!(paths[0].origin, active);
@@ -799,12 +803,9 @@ fn control_node_reflects_both_paths_of_a_loadbalancer_service_with_pods_on_both_
         "externalIP"
     );
     let expected = vec![(CENT222, 200, 100), (CENT333, 200, 100)];
-    assert_eq!(control_paths(&w, Vrf::Public, fip), expected);
-    assert_eq!(
-        control_paths(&w, Vrf::ServiceNetwork, lb.vip),
-        expected,
-        "clusterIP"
-    );
+    let fip_vrf = lb.fip_vrf.clone().expect("public network");
+    assert_eq!(control_paths(&w, &fip_vrf, fip), expected);
+    assert_eq!(control_paths(&w, &lb.vrf, lb.vip), expected, "clusterIP");
     let paths = &w.gateway.vrf[&contrail_sim::routing::host(fip)];
     let mut origins: Vec<NodeId> = paths.iter().map(|p| p.origin).collect();
     origins.sort();

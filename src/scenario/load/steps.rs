@@ -151,7 +151,7 @@ impl Loader<'_> {
                     self.require_compute(value, n);
                 }
             }
-            Show::Processes { node: Some(n) } | Show::Flows { node: n } => {
+            Show::Processes { node: Some(n) } | Show::VRouter { node: n, .. } => {
                 self.require_compute(value, n);
             }
             _ => {}

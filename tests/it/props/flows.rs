@@ -116,7 +116,14 @@ fn conservation(
     let trace = &sim.run.world.trace;
     let id = res.request_id;
     let hops: Vec<&Hop> = trace.hops_of(id).collect();
-    let answers = trace.outcomes.iter().filter(|o| o.request == id).count();
+    let exits = hops
+        .iter()
+        .flat_map(|h| trace.steps_of(h))
+        .filter(|s| matches!(s, Step::CurlExit(_)))
+        .count();
+    if exits != 1 {
+        return Err(format!("curl ended {exits} times"));
+    }
     let drops: Vec<&str> = hops
         .iter()
         .flat_map(|h| trace.steps_of(h))
@@ -130,9 +137,9 @@ fn conservation(
         .flat_map(|h| trace.steps_of(h))
         .filter(|s| matches!(s, Step::Served { .. }))
         .count();
-    match (answers, drops.first()) {
-        (1, None) => {
-            let status = res.response.as_ref().map(|r| r.status);
+    match (&res.response, drops.first()) {
+        (Some(r), _) => {
+            let status = Some(r.status);
             let ok = match res.disposition {
                 "delivered" => served == 1 && res.served_by.is_some() && status == Some(200),
                 "no-backend" => served == 0 && res.served_by.is_none() && status == Some(503),
@@ -145,15 +152,17 @@ fn conservation(
                 ));
             }
         }
-        (0, Some(reason)) => {
-            if res.disposition != *reason || served != 0 || res.response.is_some() {
+        (None, first_drop) => {
+            let tcp = ["refused", "reset", "empty-reply"].contains(&res.disposition);
+            let ok =
+                tcp || first_drop.map_or(res.disposition == "timed-out", |r| res.disposition == *r);
+            if !ok || served != 0 || res.exit.code == 0 {
                 return Err(format!(
-                    "dropped ({reason}) but disposition {} and {served} pod answers",
-                    res.disposition
+                    "no answer: first drop {first_drop:?} but disposition {}, exit {}, {served} pod answers",
+                    res.disposition, res.exit.code
                 ));
             }
         }
-        (n, d) => return Err(format!("{n} final answers and drops {d:?}")),
     }
     // Each packet's path: its hops in order, the last one an endpoint receiving it, or a drop.
     let mut paths: BTreeMap<Tag, Vec<&Hop>> = BTreeMap::new();
@@ -172,7 +181,8 @@ fn conservation(
         let steps = trace.steps_of(last);
         let dropped = steps.iter().any(|s| matches!(s, Step::Drop(_)));
         let endpoint = !matches!(last.component, Component::VRouter | Component::Gateway);
-        let received = endpoint && receives(steps).next().is_some();
+        let received = endpoint
+            && (receives(steps).next().is_some() || steps.iter().any(|s| matches!(s, Step::Reset)));
         if !(dropped || received) {
             return Err(format!(
                 "packet {tag:?} vanished after {:?} on node {:?}: {steps:?}",
