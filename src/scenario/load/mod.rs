@@ -83,6 +83,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Loaded {
         diags: Diagnostics::default(),
         sources: SourceMap::default(),
         created: BTreeSet::new(),
+        aliases: BTreeSet::new(),
     };
     l.sources.insert(file, text);
     let scenario = match yaml::parse_document(text, file) {
@@ -167,6 +168,8 @@ struct Loader<'a> {
     sources: SourceMap,
     /// Objects created by the apply steps so far, with their namespaces filled in.
     created: BTreeSet<ObjectKey>,
+    /// Names that `as:` gave nodes so far.
+    aliases: BTreeSet<String>,
 }
 
 impl Loader<'_> {
@@ -262,8 +265,7 @@ impl Loader<'_> {
             "show" => self.show(value, &mut m),
             "curl" => self.curl(value, &mut m),
             "compare" => self.compare(value, &mut m),
-            "fail" => self.fault(value).map(Action::Fail),
-            "recover" => self.fault(value).map(Action::Recover),
+            "fail" | "recover" => self.fault_step(value, action == "recover", &mut m),
             _ => Some(Action::Hosts(self.hosts(value))),
         };
         m.finish(&mut self.diags);
