@@ -63,16 +63,22 @@ pub fn text(info: &SweepInfo, tally: &Tally) -> String {
     }
     text_errors(tally, &mut out);
     text_failing(info, tally, &mut out);
-    let varying = tally.varying_steps();
+    let numbers = |steps: Vec<usize>| -> String {
+        let list: Vec<String> = steps.iter().map(|i| (i + 1).to_string()).collect();
+        list.join(", ")
+    };
     out.push('\n');
-    if varying.is_empty() {
-        out.push_str("no step's outcome varies across seeds\n");
-    } else {
-        let list: Vec<String> = varying.iter().map(|i| (i + 1).to_string()).collect();
+    match numbers(tally.varying_steps()) {
+        none if none.is_empty() => out.push_str("no step's answer varies across seeds\n"),
+        list => {
+            let _ = writeln!(out, "steps whose answer varies across seeds: {list}");
+        }
+    }
+    let path = numbers(tally.path_varying_steps());
+    if !path.is_empty() {
         let _ = writeln!(
             out,
-            "steps whose outcome varies across seeds: {}",
-            list.join(", ")
+            "steps whose path varies across seeds, with the same answer: {path}"
         );
     }
     let _ = write!(
@@ -104,7 +110,9 @@ fn text_step(info: &SweepInfo, step: &StepTally, out: &mut String) {
         step.seeds,
         step.requests,
         if step.varies() {
-            "; VARIES across seeds"
+            "; the answer VARIES across seeds"
+        } else if step.path_varies() {
+            "; the path varies across seeds, the answer does not"
         } else {
             ""
         }
@@ -278,6 +286,7 @@ pub fn jsonl_tally(tally: &Tally) -> String {
         out.push_str(&line(&json!({
             "type": "step", "index": step.index, "line": step.line, "title": step.title,
             "seeds": step.seeds, "requests": step.requests, "varies": step.varies(),
+            "path_varies": step.path_varies(),
             "served_by": values(&step.served_by), "server_nodes": values(&step.server_nodes),
             "haproxies": values(&step.haproxies), "dispositions": values(&step.dispositions),
             "statuses": values(&step.statuses), "failures": failures,
@@ -294,6 +303,7 @@ pub fn jsonl_tally(tally: &Tally) -> String {
     out.push_str(&line(&json!({
         "type": "summary", "seeds": tally.runs, "passed": tally.passed, "failed": tally.failed(),
         "stopped": tally.stopped(), "varying_steps": tally.varying_steps(),
+        "path_varying_steps": tally.path_varying_steps(),
     })));
     out
 }

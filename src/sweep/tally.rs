@@ -64,19 +64,29 @@ pub struct StepTally {
 }
 
 impl StepTally {
-    /// Whether some outcome of the step (who served, on which node, through which haproxy,
-    /// disposition, status, failure) was seen in some seeds that reached it but not in all.
+    /// Whether the step's answer depends on the seed: some served-by value, disposition,
+    /// status or failed expectation was seen in some of the seeds that reached it, not all.
     pub fn varies(&self) -> bool {
-        let partial = |c: &Count| c.seeds > 0 && c.seeds < self.seeds;
         self.served_by
             .values()
-            .chain(self.server_nodes.values())
-            .chain(self.haproxies.values())
             .chain(self.dispositions.values())
             .chain(self.statuses.values())
             .chain(self.failures.iter().map(|(_, c)| c))
             .chain(std::iter::once(&self.other_failures))
-            .any(partial)
+            .any(|c| self.partial(c))
+    }
+
+    /// Whether the node that served or the haproxy on the way depends on the seed.
+    pub fn path_varies(&self) -> bool {
+        self.server_nodes
+            .values()
+            .chain(self.haproxies.values())
+            .any(|c| self.partial(c))
+    }
+
+    /// Seen in some of the seeds that reached the step, not all.
+    fn partial(&self, c: &Count) -> bool {
+        c.seeds > 0 && c.seeds < self.seeds
     }
 
     /// Whether the step is worth a person's attention: it sent requests or something failed.
@@ -206,11 +216,20 @@ impl Tally {
         self.failing.iter().filter(|f| f.stopped.is_some()).count()
     }
 
-    /// Indexes of the steps whose outcome varies across seeds.
+    /// Indexes of the steps whose answer varies across seeds.
     pub fn varying_steps(&self) -> Vec<usize> {
+        self.steps_where(StepTally::varies)
+    }
+
+    /// Indexes of the steps whose path varies across seeds while their answer does not.
+    pub fn path_varying_steps(&self) -> Vec<usize> {
+        self.steps_where(|s| s.path_varies() && !s.varies())
+    }
+
+    fn steps_where(&self, keep: impl Fn(&StepTally) -> bool) -> Vec<usize> {
         self.steps
             .values()
-            .filter(|s| s.varies())
+            .filter(|s| keep(s))
             .map(|s| s.index)
             .collect()
     }
@@ -272,6 +291,20 @@ mod tests {
         assert_eq!(t.varying_steps(), [3]);
         assert_eq!((t.passed, t.failed(), t.stopped()), (2, 1, 0));
         assert_eq!(t.failing[0].first, Some((3, "served_by".into())));
+    }
+
+    #[test]
+    fn a_path_that_varies_with_the_same_answer_is_told_apart() {
+        let mut t = Tally::default();
+        for (seed, node) in [(1, "cent222"), (2, "cent333")] {
+            let mut r = run(seed, "deployment/a", None);
+            r.steps[0].server_nodes = [(node.to_string(), 2)].into();
+            t.add(&r);
+        }
+        assert!(!t.steps[&3].varies());
+        assert!(t.steps[&3].path_varies());
+        assert_eq!(t.path_varying_steps(), [3]);
+        assert!(t.varying_steps().is_empty());
     }
 
     #[test]

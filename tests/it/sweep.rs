@@ -49,6 +49,10 @@ fn a_sweep_where_every_seed_passes_exits_0() {
     assert!(stdout.contains("deployment/webserver "), "{stdout}");
     assert!(!stdout.contains("failing seeds"), "{stdout}");
     assert!(
+        stdout.contains("\nno step's answer varies across seeds\n"),
+        "{stdout}"
+    );
+    assert!(
         stdout.ends_with("\n3 seeds: 3 passed, 0 failed\n"),
         "{stdout}"
     );
@@ -63,7 +67,10 @@ fn a_sweep_with_a_seed_dependent_expectation_exits_1_and_lists_the_failing_seeds
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     // The distribution: haproxy placement varies, the Deployment that serves does not.
-    assert!(stdout.contains("; VARIES across seeds"), "{stdout}");
+    assert!(
+        stdout.contains("   6 seeds, 6 requests; the answer VARIES across seeds\n"),
+        "{stdout}"
+    );
     let row = |label: &str, value: &str| {
         stdout
             .lines()
@@ -98,7 +105,7 @@ fn a_sweep_with_a_seed_dependent_expectation_exits_1_and_lists_the_failing_seeds
     }
     assert!(
         stdout
-            .ends_with("steps whose outcome varies across seeds: 5\n6 seeds: 4 passed, 2 failed\n"),
+            .ends_with("steps whose answer varies across seeds: 5\n6 seeds: 4 passed, 2 failed\n"),
         "{stdout}"
     );
     // The replay command reproduces the failure.
@@ -279,6 +286,12 @@ fn jsonl_has_documented_records_in_order() {
         .find(|r| r["type"] == "step" && r["index"] == 4)
         .expect("the curl step");
     assert_eq!(curl["varies"], true);
+    assert_eq!(curl["path_varies"], true);
+    assert_eq!(curl["haproxies"][1]["value"], "cent333/haproxy");
+    assert_eq!(
+        curl["haproxies"][1]["first_seeds"],
+        serde_json::json!([3, 5])
+    );
     assert_eq!(curl["served_by"][0]["value"], "deployment/webserver-1");
     assert_eq!(curl["served_by"][0]["seeds"], 4);
     assert_eq!(curl["failures"][0]["seeds"], 2);
