@@ -146,22 +146,38 @@ fn text_step(info: &SweepInfo, step: &StepTally, out: &mut String) {
         }
         out.push('\n');
     }
-    for (key, count) in &step.failures {
+    for (key, group) in &step.failures {
         let _ = writeln!(
             out,
-            "   FAILED in {} seed(s) ({}): {}\n     expected: {}\n     actual:   {}",
-            count.seeds,
-            examples(count),
+            "   FAILED in {} seeds ({}): {}\n     expected: {}",
+            group.count.seeds,
+            examples(&group.count),
             key.what,
             key.expected,
-            key.actual
         );
+        for (i, (actual, count)) in group.actuals.iter().enumerate() {
+            let label = if i == 0 { "actual:" } else { "" };
+            let _ = write!(out, "     {label:<9} {actual}");
+            if count.seeds < group.count.seeds {
+                let _ = write!(out, "   ({})", examples(count));
+            }
+            out.push('\n');
+        }
+        let other = &group.other_actuals;
+        if other.seeds > 0 {
+            let _ = writeln!(
+                out,
+                "               and other values in {} seeds ({})",
+                other.seeds,
+                examples(other)
+            );
+        }
     }
     let other = &step.other_failures;
     if other.seeds > 0 {
         let _ = writeln!(
             out,
-            "   FAILED in {} more seed(s) ({}) with other texts: {} failure(s)",
+            "   FAILED in {} seeds ({}): {} failure(s) of other expectations",
             other.seeds,
             examples(other),
             other.times
@@ -177,7 +193,7 @@ fn text_errors(tally: &Tally, out: &mut String) {
     for (message, count) in &tally.errors {
         let _ = writeln!(
             out,
-            "   {} seed(s) ({}): {message}",
+            "   {} seeds ({}): {message}",
             count.seeds,
             examples(count)
         );
@@ -185,7 +201,7 @@ fn text_errors(tally: &Tally, out: &mut String) {
     if tally.other_errors.seeds > 0 {
         let _ = writeln!(
             out,
-            "   {} seed(s) ({}): other errors",
+            "   {} seeds ({}): other errors",
             tally.other_errors.seeds,
             examples(&tally.other_errors)
         );
@@ -280,7 +296,19 @@ pub fn jsonl_tally(tally: &Tally) -> String {
         let failures: Vec<Value> = step
             .failures
             .iter()
-            .map(|(k, c)| json!({"what": k.what, "expected": k.expected, "actual": k.actual, "seeds": c.seeds, "first_seeds": c.examples}))
+            .map(|(k, g)| {
+                let actuals: Vec<Value> = g
+                    .actuals
+                    .iter()
+                    .map(|(a, c)| json!({"actual": a, "seeds": c.seeds, "first_seeds": c.examples}))
+                    .collect();
+                let other = &g.other_actuals;
+                json!({
+                    "what": k.what, "expected": k.expected, "seeds": g.count.seeds,
+                    "first_seeds": g.count.examples, "actuals": actuals,
+                    "other_actuals": {"seeds": other.seeds, "first_seeds": other.examples},
+                })
+            })
             .collect();
         let other = &step.other_failures;
         out.push_str(&line(&json!({

@@ -9,9 +9,11 @@ use super::outcome::{RunOutcome, StepOutcome};
 
 /// Example seeds kept for each value.
 pub const EXAMPLES: usize = 5;
-/// Distinct failure texts kept per step (and distinct errors per sweep); the rest are counted
-/// together.
+/// Distinct failed expectations kept per step, and distinct errors per sweep; the rest are
+/// counted together.
 pub const MAX_GROUPS: usize = 20;
+/// Distinct actual values kept per failed expectation; the rest are counted together.
+pub const MAX_ACTUALS: usize = 5;
 
 /// How often one value was seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,13 +36,22 @@ impl Count {
     }
 }
 
-/// A failed expectation as it reads in every seed.
+/// An expectation that failed: what was checked and what the scenario expected.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FailureKey {
     pub what: String,
     pub expected: String,
-    /// The actual value with Deployment pods written `DEPLOYMENT-…`.
-    pub actual: String,
+}
+
+/// The seeds in which one expectation failed, and what they got instead.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FailureGroup {
+    pub count: Count,
+    /// Actual values (Deployment pods written `DEPLOYMENT-…`) in the order first seen; at
+    /// most [`MAX_ACTUALS`].
+    pub actuals: Vec<(String, Count)>,
+    /// Failures whose actual value is not among those kept.
+    pub other_actuals: Count,
 }
 
 /// One step across the seeds that reached it.
@@ -58,8 +69,8 @@ pub struct StepTally {
     pub dispositions: BTreeMap<String, Count>,
     pub statuses: BTreeMap<String, Count>,
     /// In the order first seen; at most [`MAX_GROUPS`].
-    pub failures: Vec<(FailureKey, Count)>,
-    /// Failures whose text was not among the first [`MAX_GROUPS`] distinct ones.
+    pub failures: Vec<(FailureKey, FailureGroup)>,
+    /// Failures of expectations beyond the first [`MAX_GROUPS`] distinct ones.
     pub other_failures: Count,
 }
 
@@ -71,7 +82,7 @@ impl StepTally {
             .values()
             .chain(self.dispositions.values())
             .chain(self.statuses.values())
-            .chain(self.failures.iter().map(|(_, c)| c))
+            .chain(self.failures.iter().map(|(_, g)| &g.count))
             .chain(std::iter::once(&self.other_failures))
             .any(|c| self.partial(c))
     }
@@ -113,19 +124,40 @@ impl StepTally {
                 map.entry(value.clone()).or_default().add(seed, *n);
             }
         }
-        let mut seen: BTreeMap<FailureKey, u64> = BTreeMap::new();
+        let mut seen: BTreeMap<FailureKey, BTreeMap<&str, u64>> = BTreeMap::new();
         for f in &step.failures {
             let key = FailureKey {
                 what: f.what.clone(),
                 expected: f.expected.clone(),
-                actual: f.grouped.clone(),
             };
-            *seen.entry(key).or_default() += 1;
+            *seen.entry(key).or_default().entry(&f.grouped).or_default() += 1;
         }
         let mut others = 0;
-        for (key, n) in seen {
-            if !add_to_group(&mut self.failures, key, seed, n) {
-                others += n;
+        for (key, actuals) in seen {
+            let times = actuals.values().sum();
+            let at = match self.failures.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None if self.failures.len() < MAX_GROUPS => {
+                    self.failures.push((key, FailureGroup::default()));
+                    self.failures.len() - 1
+                }
+                None => {
+                    others += times;
+                    continue;
+                }
+            };
+            let Some((_, group)) = self.failures.get_mut(at) else {
+                continue;
+            };
+            group.count.add(seed, times);
+            let mut other = 0;
+            for (actual, n) in actuals {
+                if !add_to_group(&mut group.actuals, MAX_ACTUALS, actual.to_string(), seed, n) {
+                    other += n;
+                }
+            }
+            if other > 0 {
+                group.other_actuals.add(seed, other);
             }
         }
         if others > 0 {
@@ -134,14 +166,20 @@ impl StepTally {
     }
 }
 
-/// Counts `times` for `seed` in the group `key`, opening it unless there are [`MAX_GROUPS`]
+/// Counts `times` for `seed` in the group `key`, opening it unless there are `limit` groups
 /// already; `false` when it could not.
-fn add_to_group<K: PartialEq>(groups: &mut Vec<(K, Count)>, key: K, seed: u64, times: u64) -> bool {
+fn add_to_group<K: PartialEq>(
+    groups: &mut Vec<(K, Count)>,
+    limit: usize,
+    key: K,
+    seed: u64,
+    times: u64,
+) -> bool {
     if let Some((_, count)) = groups.iter_mut().find(|(k, _)| *k == key) {
         count.add(seed, times);
         return true;
     }
-    if groups.len() >= MAX_GROUPS {
+    if groups.len() >= limit {
         return false;
     }
     let mut count = Count::default();
@@ -187,7 +225,13 @@ impl Tally {
                 .add(run.seed, step);
         }
         if let Some(stopped) = &run.stopped
-            && !add_to_group(&mut self.errors, stopped.message.clone(), run.seed, 1)
+            && !add_to_group(
+                &mut self.errors,
+                MAX_GROUPS,
+                stopped.message.clone(),
+                run.seed,
+                1,
+            )
         {
             self.other_errors.add(run.seed, 1);
         }
@@ -318,14 +362,21 @@ mod tests {
     }
 
     #[test]
-    fn distinct_failure_texts_beyond_the_limit_are_counted_together() {
+    fn one_expectation_with_many_actual_values_is_one_group() {
         let mut t = Tally::default();
-        for seed in 0..(MAX_GROUPS as u64 + 3) {
+        let n = MAX_ACTUALS as u64 + 3;
+        for seed in 0..n {
             t.add(&run(seed, "deployment/a", Some(&format!("text {seed}"))));
         }
         let s = &t.steps[&3];
-        assert_eq!(s.failures.len(), MAX_GROUPS);
-        assert_eq!(s.other_failures.seeds, 3);
-        assert_eq!(s.other_failures.examples, [20, 21, 22]);
+        assert_eq!(s.failures.len(), 1);
+        let (key, group) = &s.failures[0];
+        assert_eq!(key.what, "served_by");
+        assert_eq!(group.count.seeds, n);
+        assert_eq!(group.actuals.len(), MAX_ACTUALS);
+        assert_eq!(group.actuals[0].0, "text 0");
+        assert_eq!(group.other_actuals.seeds, 3);
+        assert_eq!(group.other_actuals.examples, [5, 6, 7]);
+        assert!(!s.varies(), "the expectation fails in every seed");
     }
 }

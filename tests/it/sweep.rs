@@ -91,7 +91,7 @@ fn a_sweep_with_a_seed_dependent_expectation_exits_1_and_lists_the_failing_seeds
         "cent333/haproxy 2 seeds 2 requests seeds 3, 5"
     );
     assert!(
-        stdout.contains("   FAILED in 2 seed(s) (seeds 3, 5): via\n"),
+        stdout.contains("   FAILED in 2 seeds (seeds 3, 5): via\n"),
         "{stdout}"
     );
     assert!(stdout.contains("\nfailing seeds (2 of 6):\n"), "{stdout}");
