@@ -5,6 +5,7 @@ pub mod compare;
 pub mod jsonl;
 pub mod names;
 pub mod show;
+pub mod sweep;
 pub mod table;
 pub mod text;
 pub mod timeline;

@@ -12,3 +12,4 @@ mod real_haproxy;
 mod reports;
 mod runtime_errors;
 mod support;
+mod sweep;
