@@ -159,11 +159,11 @@ pub enum Msg {
         prefix: Prefix,
         attrs: RouteAttrs,
     },
+    /// An agent → the control node: it no longer advertises `prefix` in `vrf`.
     XmppRetract {
         from: NodeId,
         vrf: Vrf,
         prefix: Prefix,
-        label: u32,
     },
     /// An agent → the control node: every route it advertises (a session start or a path
     /// that came back: what TCP would have delivered).
