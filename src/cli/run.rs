@@ -8,6 +8,8 @@ use crate::diag::{SourceMap, render};
 use crate::scenario::load::load;
 use crate::scenario::model::Scenario;
 use crate::scenario::run::Run;
+use crate::trace::capture::Capture;
+use crate::trace::capture::pcapng::PcapngSink;
 
 /// The outcome of running one scenario, rendered.
 pub struct Rendered {
@@ -23,8 +25,9 @@ pub fn execute(
     format: Format,
     timeline: bool,
     sources: &SourceMap,
+    capture: Option<Capture>,
 ) -> (Rendered, Option<Run>) {
-    let (run, error) = match Run::execute(scenario, seed) {
+    let (run, error) = match Run::execute_with(scenario, seed, capture) {
         Ok(run) => (run, None),
         Err(failed) => {
             let (run, e) = *failed;
@@ -62,9 +65,38 @@ pub fn run(args: &RunArgs) -> i32 {
         eprint!("{}", render(&warnings, &loaded.sources));
     }
     let seed = args.seed.unwrap_or(scenario.seed);
-    let (rendered, run) = execute(&scenario, seed, args.format, args.timeline, &loaded.sources);
+    let capture = match args.pcap.as_deref().map(open_capture).transpose() {
+        Ok(capture) => capture,
+        Err((path, e)) => {
+            eprintln!("error: cannot write the capture to {}: {e}", path.display());
+            return EXIT_INVALID;
+        }
+    };
+    let (rendered, mut run) = execute(
+        &scenario,
+        seed,
+        args.format,
+        args.timeline,
+        &loaded.sources,
+        capture,
+    );
+    if let (Some(path), Some(capture)) = (
+        &args.pcap,
+        run.as_mut().and_then(|r| r.world.capture.take()),
+    ) && let Err(e) = capture.finish()
+    {
+        eprintln!("error: cannot write the capture to {}: {e}", path.display());
+        return EXIT_INVALID;
+    }
     if args.check_determinism {
-        let (again, _) = execute(&scenario, seed, args.format, args.timeline, &loaded.sources);
+        let (again, _) = execute(
+            &scenario,
+            seed,
+            args.format,
+            args.timeline,
+            &loaded.sources,
+            None,
+        );
         if again.output != rendered.output {
             eprintln!("determinism check FAILED: two runs with seed {seed} differ");
             eprintln!(
@@ -106,6 +138,13 @@ pub fn run(args: &RunArgs) -> i32 {
         return EXIT_FAILED;
     }
     EXIT_OK
+}
+
+/// A capture writing pcapng to `path`.
+fn open_capture(path: &Path) -> Result<Capture, (&Path, std::io::Error)> {
+    let file = std::fs::File::create(path).map_err(|e| (path, e))?;
+    let sink = PcapngSink::new(std::io::BufWriter::new(file)).map_err(|e| (path, e))?;
+    Ok(Capture::new(Box::new(sink)))
 }
 
 /// Writes every node's files under `dir/<node>/<absolute path>`.

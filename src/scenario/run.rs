@@ -13,6 +13,7 @@ use crate::scenario::model::{
 use crate::scenario::resolve::{self, in_namespace};
 use crate::sim::Time;
 use crate::topology::NodeId;
+use crate::trace::capture::Capture;
 use crate::trace::{Component, DropReason, Step};
 use crate::wire::HttpResponse;
 use crate::world::msg::CurlJob;
@@ -102,7 +103,17 @@ impl Run {
 
     /// Executes every step; stops at the first step that cannot run.
     pub fn execute(scenario: &Scenario, seed: u64) -> Result<Run, Box<(Run, RunError)>> {
+        Run::execute_with(scenario, seed, None)
+    }
+
+    /// [`Run::execute`] with every packet captured from the start (`run --pcap`).
+    pub fn execute_with(
+        scenario: &Scenario,
+        seed: u64,
+        capture: Option<Capture>,
+    ) -> Result<Run, Box<(Run, RunError)>> {
         let mut run = Run::new(scenario, seed);
+        run.world.capture = capture;
         for (index, step) in scenario.steps.iter().enumerate() {
             let notes_before = run.world.timeline.len();
             let result = run

@@ -1,5 +1,7 @@
-//! Trace records and their renderers: text for people, JSON Lines for programs.
+//! Trace records written during a run (renderers for them live in `report`), and packet
+//! capture.
 
+pub mod capture;
 pub mod record;
 
 pub use record::{

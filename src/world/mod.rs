@@ -15,6 +15,7 @@ use crate::sim::{EventId, Queue, Time};
 use std::sync::Arc;
 
 use crate::topology::{NodeId, Role, Topology};
+use crate::trace::capture::Capture;
 use crate::trace::{Component, Step, Tag, TraceLog};
 pub use delays::{Delays, Timers};
 pub use msg::{Addr, Msg, Part};
@@ -96,6 +97,8 @@ pub struct World {
     pub gateway: Gateway,
     pub internet_host: InternetHost,
     pub events_handled: u64,
+    /// Records every packet delivery when set (`run --pcap`).
+    pub capture: Option<Capture>,
 }
 
 /// A run that would not end: more events than the budget allows in one step.
@@ -132,6 +135,7 @@ impl World {
             computes,
             env,
             events_handled: 0,
+            capture: None,
         }
     }
 
@@ -156,6 +160,9 @@ impl World {
             return false;
         };
         let (to, msg) = event.msg;
+        if let (Some(capture), Msg::Packet(packet, _)) = (&mut self.capture, &msg) {
+            capture.record(event.at, to, packet, &self.env.topology, &self.computes);
+        }
         let mut ctx = Ctx {
             now: event.at,
             event: event.id,
