@@ -173,7 +173,7 @@ pub fn report(
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    for chart in crate::report::charts::charts(run, &stem)? {
+    for chart in crate::report::charts::charts(run, scenario, &stem)? {
         std::fs::write(dir.join(&chart.file), chart.svg).map_err(|e| e.to_string())?;
     }
     let text = crate::report::text::render(scenario, run, seed, true);
