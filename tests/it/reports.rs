@@ -40,7 +40,14 @@ fn texts(svg: &str) -> Vec<(f64, f64, String)> {
         .filter_map(|part| {
             let (tag, rest) = part.split_once('>')?;
             let (content, _) = rest.split_once("</text>")?;
-            Some((attr(tag, "x"), attr(tag, "y"), content.trim().to_string()))
+            let content = content
+                .trim()
+                .replace("&apos;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            Some((attr(tag, "x"), attr(tag, "y"), content))
         })
         .collect()
 }
@@ -197,4 +204,51 @@ fn a_failover_report_marks_the_fault_and_shows_each_request_outcome() {
         assert!(requests.iter().any(|s| s == lane), "{lane} lane missing");
     }
     assert!(requests.iter().any(|s| s == "fail cent222"));
+}
+
+#[test]
+fn a_compare_report_draws_one_connection_for_a_service_and_two_for_an_ingress() {
+    let dir = report("service-vs-ingress.yaml");
+    let svg = read(dir.path(), "service-vs-ingress-step5-paths.svg");
+    let t: Vec<String> = texts(&svg).into_iter().map(|t| t.2).collect();
+    let scenario = load_scenario(&scenario_path("service-vs-ingress.yaml")).expect("loads");
+    let run = Run::execute(&scenario, scenario.seed).unwrap_or_else(|e| panic!("{:?}", e.1));
+    let Output::Compare(results) = &run.steps[4].output else {
+        panic!("step 5 compares");
+    };
+    let service = results[0].destination;
+    let pod_ip = run
+        .world
+        .computes
+        .iter()
+        .flatten()
+        .flat_map(|c| &c.pods)
+        .find(|p| Some(&p.key) == results[0].served_by.as_ref())
+        .map(|p| p.ip)
+        .expect("served");
+    let headline = |i: usize| {
+        let title = format!("curl {}", results[i].request.raw);
+        let at = t.iter().position(|s| *s == title).expect("request title");
+        t[at + 1].clone()
+    };
+    assert!(
+        headline(0).starts_with("1 TCP connection · 1 NAT · 200"),
+        "{}",
+        headline(0)
+    );
+    assert!(
+        headline(1).starts_with("2 TCP connections · 1 NAT · 200"),
+        "{}",
+        headline(1)
+    );
+    // Both paths end with the NAT to the pod on its compute; only the ingress has haproxy's rule.
+    let dnat = format!("DNAT → {pod_ip}:80");
+    assert_eq!(t.iter().filter(|s| **s == dnat).count(), 2, "{t:?}");
+    assert!(t.iter().any(|s| *s == format!("to {service}:8888")));
+    assert!(
+        t.iter()
+            .any(|s| s.starts_with("rule → 10.") && s.ends_with(":8888"))
+    );
+    assert!(t.iter().any(|s| s == "opens its own connection"));
+    assert!(t.iter().any(|s| s == "MPLSoUDP"));
 }

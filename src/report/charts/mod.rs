@@ -5,13 +5,15 @@
 //! - [`served_by`]: for each repeated curl, which pod served how many requests, grouped by
 //!   compute and coloured local or remote to whoever chose the pod;
 //! - [`requests`]: for runs with faults, every request's outcome along time, with the fault and
-//!   the recovery marked.
+//!   the recovery marked;
+//! - [`paths`]: for each `compare` step, the requests' paths box by box (Service vs Ingress).
 //!
 //! Charts read the recorded run and draw on a pixel canvas; [`axis`] maps simulated time to x.
 
 pub mod axis;
 pub mod draw;
 pub mod outcome;
+pub mod paths;
 pub mod requests;
 pub mod served_by;
 pub mod timeline;
@@ -47,13 +49,16 @@ pub fn charts(run: &Run, scenario: &Scenario, stem: &str) -> Result<Vec<Chart>, 
         )?,
     }];
     for step in &run.steps {
-        if let Output::Curl(results) = &step.output
-            && results.len() > 1
-        {
-            out.push(Chart {
+        match &step.output {
+            Output::Curl(results) if results.len() > 1 => out.push(Chart {
                 file: format!("{stem}-step{}-served-by.svg", step.index + 1),
                 svg: served_by::render(run, step, results)?,
-            });
+            }),
+            Output::Compare(results) if !results.is_empty() => out.push(Chart {
+                file: format!("{stem}-step{}-paths.svg", step.index + 1),
+                svg: paths::render(&run.world, step, results)?,
+            }),
+            _ => {}
         }
     }
     if marks.iter().any(|(_, m)| matches!(m, Marker::Fault { .. })) {
