@@ -89,16 +89,34 @@ pub fn run(args: &RunArgs) -> i32 {
         return EXIT_INVALID;
     }
     if args.check_determinism {
-        let (again, _) = execute(
+        // With --pcap the second run's capture is compared too, by fingerprint.
+        let fingerprint = args.pcap.as_ref().map(|_| Fingerprint::default());
+        let second = fingerprint.as_ref().and_then(|f| {
+            let sink = PcapngSink::new(f.clone()).ok()?;
+            Some(Capture::new(Box::new(sink)))
+        });
+        let (again, mut again_run) = execute(
             &scenario,
             seed,
             args.format,
             args.timeline,
             &loaded.sources,
-            None,
+            second,
         );
-        if again.output != rendered.output {
-            eprintln!("determinism check FAILED: two runs with seed {seed} differ");
+        if let Some(capture) = again_run.as_mut().and_then(|r| r.world.capture.take()) {
+            let _ = capture.finish();
+        }
+        let captures_differ = match (&args.pcap, &fingerprint) {
+            (Some(path), Some(f)) => Fingerprint::of_file(path).ok() != Some(f.value()),
+            _ => false,
+        };
+        if again.output != rendered.output || captures_differ {
+            let what = if captures_differ {
+                "captures"
+            } else {
+                "outputs"
+            };
+            eprintln!("determinism check FAILED: the {what} of two runs with seed {seed} differ");
             eprintln!(
                 "replay: contrail-sim run {} --seed {seed}",
                 args.file.display()
@@ -106,8 +124,13 @@ pub fn run(args: &RunArgs) -> i32 {
             return EXIT_FAILED;
         }
         eprintln!(
-            "determinism check passed: two runs with seed {seed} are byte-identical ({} bytes)",
-            rendered.output.len()
+            "determinism check passed: two runs with seed {seed} are byte-identical ({} bytes{})",
+            rendered.output.len(),
+            if args.pcap.is_some() {
+                ", and so are their captures"
+            } else {
+                ""
+            }
         );
     }
     if let Some(e) = rendered.error {
@@ -178,4 +201,40 @@ pub fn report(
     }
     let text = crate::report::text::render(scenario, run, seed, true);
     std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())
+}
+
+/// A running FNV-1a hash and length of the bytes written through any of its clones.
+#[derive(Clone, Default)]
+struct Fingerprint(std::sync::Arc<std::sync::Mutex<(u64, u64)>>);
+
+impl Fingerprint {
+    fn value(&self) -> (u64, u64) {
+        self.0.lock().map_or((0, 0), |v| *v)
+    }
+
+    fn of_file(path: &Path) -> std::io::Result<(u64, u64)> {
+        let mut f = Fingerprint::default();
+        std::io::copy(&mut std::fs::File::open(path)?, &mut f)?;
+        Ok(f.value())
+    }
+}
+
+impl Write for Fingerprint {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            let (hash, len) = &mut *v;
+            if *len == 0 {
+                *hash = 0xcbf2_9ce4_8422_2325;
+            }
+            for b in buf {
+                *hash = (*hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            *len += buf.len() as u64;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -522,3 +522,22 @@ fn an_unwritable_capture_is_an_error_before_the_run() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn check_determinism_compares_the_captures_too() {
+    let dir = TempDir::new("pcap-check");
+    let file = dir.path().join("run.pcapng");
+    let out = contrail_sim(&[
+        "run",
+        "scenarios/ingress-failover.yaml",
+        "--pcap",
+        &file.to_string_lossy(),
+        "--check-determinism",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("byte-identical") && text(&out.stderr).contains("captures"),
+        "{}",
+        text(&out.stderr)
+    );
+}
