@@ -252,3 +252,41 @@ fn a_compare_report_draws_one_connection_for_a_service_and_two_for_an_ingress() 
     assert!(t.iter().any(|s| s == "opens its own connection"));
     assert!(t.iter().any(|s| s == "MPLSoUDP"));
 }
+
+#[test]
+fn a_large_topology_keeps_the_lane_order_and_leaves_idle_agents_out() {
+    let dir = TempDir::new("report-large");
+    let manifest = scenario_path("manifests/service-clusterip.yaml");
+    let scenario = dir.write(
+        "large.yaml",
+        &format!(
+            "name: large\ntopology:\n  computes: 20\nsteps:\n  - apply: {}\n  - wait: converged\n",
+            manifest.display()
+        ),
+    );
+    let out = contrail_sim(&[
+        "run",
+        &scenario.to_string_lossy(),
+        "--report",
+        &dir.path().to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let texts = texts(&read(dir.path(), "large-timeline.svg"));
+    let agents: Vec<(f64, u32)> = texts
+        .iter()
+        .filter_map(|(_, y, t)| {
+            let n = t.strip_prefix("compute-")?.strip_suffix("/vrouter-agent")?;
+            Some((*y, n.parse().ok()?))
+        })
+        .collect();
+    // Four replicas: the agents of the computes they run on, not all twenty.
+    assert!(!agents.is_empty() && agents.len() < 20, "{agents:?}");
+    assert!(
+        agents
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+        "{agents:?}"
+    );
+    let y = |lane: &str| texts.iter().find(|t| t.2 == lane).map(|t| t.1).expect(lane);
+    assert!(y("contrail-control") < agents[0].0 && agents[agents.len() - 1].0 < y("camaro"));
+}

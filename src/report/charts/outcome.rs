@@ -1,6 +1,8 @@
 //! Where a request went, read from its trace: the compute it started on (a pod's), the haproxy
 //! that proxied it, the pod that served it.
 
+use std::collections::BTreeMap;
+
 use crate::report::names::pod_name;
 use crate::scenario::run::CurlResult;
 use crate::topology::NodeId;
@@ -26,19 +28,30 @@ impl Path {
     }
 }
 
-pub fn path(world: &World, result: &CurlResult) -> Path {
+/// The path of each request in `ids`, in one pass over the trace.
+pub fn paths(world: &World, ids: &[u32]) -> Vec<Path> {
     let trace = &world.trace;
-    let mut hops = trace.hops_of(result.request_id).peekable();
-    let source = hops
-        .peek()
-        .filter(|h| matches!(h.component, Component::Pod(_)))
-        .map(|h| h.node);
-    let mut path = Path {
-        source,
-        haproxy: None,
-        served: None,
-    };
-    for hop in hops {
+    let index: BTreeMap<u32, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut out = vec![
+        Path {
+            source: None,
+            haproxy: None,
+            served: None,
+        };
+        ids.len()
+    ];
+    let mut seen = vec![false; ids.len()];
+    for hop in &trace.hops {
+        let Some(&i) = index.get(&hop.tag.request) else {
+            continue;
+        };
+        let (Some(path), Some(seen)) = (out.get_mut(i), seen.get_mut(i)) else {
+            continue;
+        };
+        // The request's first hop is its start at the client.
+        if !std::mem::replace(seen, true) && matches!(hop.component, Component::Pod(_)) {
+            path.source = Some(hop.node);
+        }
         match hop.component {
             Component::Haproxy(_) if path.haproxy.is_none() => path.haproxy = Some(hop.node),
             Component::Pod(slot)
@@ -52,5 +65,14 @@ pub fn path(world: &World, result: &CurlResult) -> Path {
             _ => {}
         }
     }
-    path
+    out
+}
+
+/// The path of one request.
+pub fn path(world: &World, result: &CurlResult) -> Path {
+    paths(world, &[result.request_id]).pop().unwrap_or(Path {
+        source: None,
+        haproxy: None,
+        served: None,
+    })
 }

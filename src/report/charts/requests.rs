@@ -3,6 +3,8 @@
 //! it; the time between a failure and its recovery is shaded. The simulator's curl does not
 //! retry, so every repetition is a request of its own.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use plotters::prelude::*;
 
 use super::axis::TimeAxis;
@@ -10,8 +12,9 @@ use super::draw::{
     Align, Area, BAND, FAULT, INK, MUTED, Marker, bold, compute_colour, err, markers, rect,
     step_legend, text, text_width, time_axis,
 };
-use super::outcome::path;
+use super::outcome::{Path, paths};
 use crate::scenario::run::{CurlResult, Output, Run};
+use crate::topology::NodeId;
 
 const WIDTH: f64 = 1200.0;
 const LEFT: f64 = 230.0;
@@ -42,6 +45,8 @@ pub fn render(
 ) -> Result<String, String> {
     let world = &run.world;
     let computes: Vec<_> = world.env.topology.computes().to_vec();
+    let position: BTreeMap<NodeId, usize> =
+        computes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let results: Vec<&CurlResult> = run
         .steps
         .iter()
@@ -50,6 +55,8 @@ pub fn render(
             _ => Vec::new(),
         })
         .collect();
+    let ids: Vec<u32> = results.iter().map(|r| r.request_id).collect();
+    let paths: Vec<Path> = paths(world, &ids);
     // From the first request on: the steps before it only set the cluster up.
     let first = results.iter().map(|r| r.started.0).min().unwrap_or(0);
     let marks: Vec<(u64, Marker)> = marks.iter().filter(|(t, _)| *t >= first).cloned().collect();
@@ -60,12 +67,8 @@ pub fn render(
     let listed: Vec<(usize, String)> = if results.len() <= LABELLED {
         results
             .iter()
-            .map(|r| {
-                (
-                    r.request_id as usize + 1,
-                    describe(world, r, &path(world, r)),
-                )
-            })
+            .zip(&paths)
+            .map(|(r, p)| (r.request_id as usize + 1, describe(world, r, p)))
             .collect()
     } else {
         Vec::new()
@@ -89,7 +92,17 @@ pub fn render(
             SVGBackend::with_string(&mut svg, (WIDTH as u32, height as u32)).into_drawing_area();
         area.fill(&WHITE).map_err(err)?;
         bold(&area, title, (20.0, 22.0), 17.0)?;
-        key(&area, world, &computes)?;
+        let served: BTreeSet<NodeId> = paths
+            .iter()
+            .filter_map(|p| p.served.as_ref().map(|(n, _)| *n))
+            .collect();
+        let serving: Vec<(usize, NodeId)> = computes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| served.contains(c))
+            .map(|(i, c)| (i, *c))
+            .collect();
+        key(&area, world, &serving)?;
         degraded(&area, &axis, &marks, lanes_bottom)?;
         for (i, (_, label)) in LANES.iter().enumerate() {
             let y0 = TOP + LANE * i as f64;
@@ -112,16 +125,13 @@ pub fn render(
         }
         markers(&area, &axis, &marks, TOP, lanes_bottom)?;
         let mut last_label_end = vec![f64::MIN; LANES.len()];
-        for r in &results {
+        for (r, p) in results.iter().zip(&paths) {
             let lane = LANES
                 .iter()
                 .position(|(d, _)| *d == r.disposition)
                 .unwrap_or(LANES.len() - 1);
-            let p = path(world, r);
             let colour = match &p.served {
-                Some((node, _)) => {
-                    compute_colour(computes.iter().position(|c| c == node).unwrap_or(0))
-                }
+                Some((node, _)) => compute_colour(position.get(node).copied().unwrap_or(0)),
                 None => FAULT,
             };
             let x = axis.x(r.started.0);
@@ -233,15 +243,16 @@ fn degraded(
     Ok(())
 }
 
+/// The colour key: the computes that served something (by their colour in topology order).
 fn key(
     area: &Area,
     world: &crate::world::World,
-    computes: &[crate::topology::NodeId],
+    computes: &[(usize, NodeId)],
 ) -> Result<(), String> {
     let y = 48.0;
     let mut x = 20.0;
-    for (i, node) in computes.iter().enumerate() {
-        let label = format!("served by a pod on {}", world.env.topology.name(*node));
+    for &(i, node) in computes {
+        let label = format!("served by a pod on {}", world.env.topology.name(node));
         area.draw(&Circle::new(
             (x as i32, y as i32),
             5,

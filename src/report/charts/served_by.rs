@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use super::draw::{
     Align, FAULT, INK, MUTED, RULE, bold, clip, compute_colour, err, line, rect, text, text_width,
 };
-use super::outcome::path;
+use super::outcome::paths;
 use crate::report::text::endpoint;
 use crate::scenario::run::{CurlResult, Run, StepResult};
 use crate::topology::NodeId;
@@ -42,8 +42,11 @@ pub fn render(run: &Run, step: &StepResult, results: &[CurlResult]) -> Result<St
     let mut served: BTreeMap<(usize, String), u32> = BTreeMap::new();
     let mut failed: BTreeMap<&str, u32> = BTreeMap::new();
     let mut choosers: Vec<NodeId> = Vec::new();
-    for r in results {
-        let p = path(world, r);
+    let position: BTreeMap<NodeId, usize> =
+        computes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let ids: Vec<u32> = results.iter().map(|r| r.request_id).collect();
+    let all = paths(world, &ids);
+    for (r, p) in results.iter().zip(all.iter().cloned()) {
         if let Some(c) = p.chooser()
             && !choosers.contains(&c)
         {
@@ -51,10 +54,7 @@ pub fn render(run: &Run, step: &StepResult, results: &[CurlResult]) -> Result<St
         }
         match p.served {
             Some((node, pod)) => {
-                let i = computes
-                    .iter()
-                    .position(|c| *c == node)
-                    .unwrap_or(usize::MAX);
+                let i = position.get(&node).copied().unwrap_or(usize::MAX);
                 *served.entry((i, pod)).or_default() += 1;
             }
             None => *failed.entry(r.disposition).or_default() += 1,
@@ -111,7 +111,7 @@ pub fn render(run: &Run, step: &StepResult, results: &[CurlResult]) -> Result<St
     }
     let first = results.first();
     let title = first.map_or_else(String::new, |r| format!("curl {}", r.request.raw));
-    let chooser_words = match (chooser, first.map(|r| path(world, r))) {
+    let chooser_words = match (chooser, all.first()) {
         (Some(c), Some(p)) if p.haproxy.is_some() => format!(
             "local or remote to {}, whose haproxy opened the connection to the Service",
             topology.name(c)

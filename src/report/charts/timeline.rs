@@ -17,9 +17,13 @@ const RIGHT: f64 = 40.0;
 const TOP: f64 = 110.0;
 const LANE: f64 = 32.0;
 
+/// Every compute gets a lane up to this many computes; beyond, only those that acted do.
+const ALL_AGENTS_UP_TO: usize = 16;
+
 /// The lanes, top to bottom: Kubernetes, then Contrail's controllers, then each compute's agent
-/// in topology order, then the gateway. Every chart shows all of them.
-pub fn lanes(world: &World) -> Vec<Actor> {
+/// in topology order, then the gateway. Every chart shows all of them, except that in a
+/// topology of more than 16 computes the agents that did nothing are left out.
+pub fn lanes(world: &World, notes: &[Note]) -> Vec<Actor> {
     let mut lanes = vec![
         Actor::ApiServer,
         Actor::Scheduler,
@@ -28,13 +32,13 @@ pub fn lanes(world: &World) -> Vec<Actor> {
         Actor::SvcMonitor,
         Actor::ControlNode,
     ];
+    let computes = world.env.topology.computes();
+    let all = computes.len() <= ALL_AGENTS_UP_TO;
     lanes.extend(
-        world
-            .env
-            .topology
-            .computes()
+        computes
             .iter()
-            .map(|&c| Actor::Agent(c)),
+            .map(|&c| Actor::Agent(c))
+            .filter(|a| all || notes.iter().any(|n| n.actor == *a)),
     );
     lanes.push(Actor::Gateway);
     lanes
@@ -81,7 +85,7 @@ pub fn render(
     marks: &[(u64, Marker)],
     steps: &[(usize, String)],
 ) -> Result<String, String> {
-    let lanes = lanes(world);
+    let lanes = lanes(world, notes);
     let mut times: Vec<u64> = notes.iter().map(|n| n.at.0).collect();
     times.extend(marks.iter().map(|(t, _)| *t));
     let axis = TimeAxis::new(&times, LEFT, WIDTH - RIGHT);
