@@ -49,6 +49,10 @@ pub struct RunArgs {
     /// under DIR.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// Also write a pcapng capture of every packet at every link and tap it crosses, with
+    /// simulated timestamps, to FILE (open it with Wireshark or tshark).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Interleave the control-plane timeline with the steps (text format).
     #[arg(long)]
     pub timeline: bool,

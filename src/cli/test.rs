@@ -124,6 +124,7 @@ fn judge(file: &Path) -> Verdict {
         Format::Text,
         false,
         &loaded.sources,
+        None,
     );
     if let Some(e) = rendered.error {
         return Verdict::Invalid(e);

@@ -97,6 +97,21 @@ impl Fault {
             Fault::ControlNode | Fault::Bgp | Fault::Link(..) => None,
         }
     }
+
+    /// The fault in a scenario's words, with every node named: `xmpp/cent222`.
+    pub fn describe(&self, topology: &crate::topology::Topology) -> String {
+        let name = |n: &NodeId| topology.name(*n);
+        match self {
+            Fault::Node(n) => format!("node/{}", name(n)),
+            Fault::Agent(n) => format!("agent/{}", name(n)),
+            Fault::Xmpp(n) => format!("xmpp/{}", name(n)),
+            Fault::ControlNode => "control-node".into(),
+            Fault::Bgp => format!("bgp/{}", topology.name(topology.gateway())),
+            Fault::Link(a, b) => format!("link/{}-{}", name(a), name(b)),
+            Fault::Haproxy { node, lb_uuid } => format!("haproxy/{lb_uuid}@{}", name(node)),
+            Fault::Pod { pod, .. } => format!("pod/{}", pod.name),
+        }
+    }
 }
 
 /// Messages between components.

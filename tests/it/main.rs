@@ -7,6 +7,7 @@ mod dataplane;
 mod fuzz_parsers;
 mod golden_traces;
 mod haproxy_conf;
+mod pcap;
 mod props;
 mod real_haproxy;
 mod reports;
