@@ -90,7 +90,7 @@ fn world(scenario: &Scenario) -> (World, CurlJob) {
     let destination = world.internet_host.resolve(HOST).expect("in /etc/hosts");
     let job = CurlJob {
         request_id: 0,
-        request,
+        request: Arc::new(request),
         destination,
         port: 80,
         host_header: HOST.to_string(),

@@ -5,48 +5,71 @@ use std::path::Path;
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, RunArgs};
 use crate::diag::{SourceMap, render};
+use crate::report::jsonl::Jsonl;
+use crate::report::text::Text;
 use crate::scenario::load::load;
 use crate::scenario::model::Scenario;
-use crate::scenario::run::Run;
+use crate::scenario::run::{Keep, Run, RunError};
 use crate::trace::capture::Capture;
 use crate::trace::capture::pcapng::PcapngSink;
 
-/// The outcome of running one scenario, rendered.
-pub struct Rendered {
-    pub output: String,
+/// What a streamed run came to.
+pub struct Streamed {
+    pub run: Run,
     pub failures: usize,
+    /// The run-time error that stopped the run, rendered.
     pub error: Option<String>,
 }
 
-/// Runs a loaded scenario and renders it in `format`.
-pub fn execute(
+/// Runs a loaded scenario, writing its records to `out` in `format` as the run makes them,
+/// keeping what `keep` says.
+#[allow(clippy::too_many_arguments)]
+pub fn stream(
     scenario: &Scenario,
     seed: u64,
     format: Format,
     timeline: bool,
     sources: &SourceMap,
     capture: Option<Capture>,
-) -> (Rendered, Option<Run>) {
-    let (run, error) = match Run::execute_with(scenario, seed, capture) {
+    keep: Keep,
+    out: &mut dyn Write,
+) -> std::io::Result<Streamed> {
+    let (run, error) = match format {
+        Format::Text => {
+            let mut text = Text::new(scenario, seed, timeline, out);
+            let result = Run::stream(scenario, seed, capture, keep, &mut text);
+            text.finish()?;
+            split(result)
+        }
+        Format::Jsonl => {
+            let mut jsonl = Jsonl::new(scenario, seed, out);
+            match split(Run::stream(scenario, seed, capture, keep, &mut jsonl)) {
+                (run, None) => {
+                    jsonl.finish(&run.world)?;
+                    (run, None)
+                }
+                (run, Some(e)) => {
+                    jsonl.fail(&e.0)?;
+                    (run, Some(e))
+                }
+            }
+        }
+    };
+    Ok(Streamed {
+        failures: run.steps.iter().map(|s| s.failures.len()).sum(),
+        error: error.map(|e| render(&[e.0], sources)),
+        run,
+    })
+}
+
+fn split(result: Result<Run, Box<(Run, RunError)>>) -> (Run, Option<RunError>) {
+    match result {
         Ok(run) => (run, None),
         Err(failed) => {
             let (run, e) = *failed;
-            (run, Some(render(&[e.0], sources)))
+            (run, Some(e))
         }
-    };
-    let output = match format {
-        Format::Text => crate::report::text::render(scenario, &run, seed, timeline),
-        Format::Jsonl => crate::report::jsonl::render(scenario, &run, seed),
-    };
-    let failures = run.steps.iter().map(|s| s.failures.len()).sum();
-    (
-        Rendered {
-            output,
-            failures,
-            error,
-        },
-        Some(run),
-    )
+    }
 }
 
 pub fn run(args: &RunArgs) -> i32 {
@@ -72,95 +95,130 @@ pub fn run(args: &RunArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let (rendered, mut run) = execute(
+    // A report reads every request's packets after the run; otherwise they are forgotten as
+    // soon as they are written.
+    let keep = if args.report.is_some() {
+        Keep::All
+    } else {
+        Keep::Verdicts
+    };
+    let printed = Fingerprint::default();
+    let mut stdout = Tee(
+        std::io::BufWriter::new(std::io::stdout().lock()),
+        printed.clone(),
+    );
+    let streamed = stream(
         &scenario,
         seed,
         args.format,
         args.timeline,
         &loaded.sources,
         capture,
+        keep,
+        &mut stdout,
     );
-    if let (Some(path), Some(capture)) = (
-        &args.pcap,
-        run.as_mut().and_then(|r| r.world.capture.take()),
-    ) && let Err(e) = capture.finish()
+    drop(stdout);
+    let mut streamed = match streamed {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    if let (Some(path), Some(capture)) = (&args.pcap, streamed.run.world.capture.take())
+        && let Err(e) = capture.finish()
     {
         eprintln!("error: cannot write the capture to {}: {e}", path.display());
         return EXIT_INVALID;
     }
-    if args.check_determinism {
-        // With --pcap the second run's capture is compared too, by fingerprint.
-        let fingerprint = args.pcap.as_ref().map(|_| Fingerprint::default());
-        let second = fingerprint.as_ref().and_then(|f| {
-            let sink = PcapngSink::new(f.clone()).ok()?;
-            Some(Capture::new(Box::new(sink)))
-        });
-        let (again, mut again_run) = execute(
-            &scenario,
-            seed,
-            args.format,
-            args.timeline,
-            &loaded.sources,
-            second,
-        );
-        if let Some(capture) = again_run.as_mut().and_then(|r| r.world.capture.take()) {
-            let _ = capture.finish();
-        }
-        let captures_differ = match (&args.pcap, &fingerprint) {
-            (Some(path), Some(f)) => Fingerprint::of_file(path).ok() != Some(f.value()),
-            _ => false,
-        };
-        if again.output != rendered.output || captures_differ {
-            let what = if captures_differ {
-                "captures"
-            } else {
-                "outputs"
-            };
-            eprintln!("determinism check FAILED: the {what} of two runs with seed {seed} differ");
-            eprintln!(
-                "replay: contrail-sim run {} --seed {seed}",
-                args.file.display()
-            );
-            return EXIT_FAILED;
-        }
-        eprintln!(
-            "determinism check passed: two runs with seed {seed} are byte-identical ({} bytes{})",
-            rendered.output.len(),
-            if args.pcap.is_some() {
-                ", and so are their captures"
-            } else {
-                ""
-            }
-        );
-    }
-    if let Some(e) = rendered.error {
+    if let Some(e) = &streamed.error {
         eprint!("{e}");
         return EXIT_INVALID;
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(rendered.output.as_bytes());
-    let _ = stdout.flush();
-    if let (Some(dir), Some(run)) = (&args.export, &run)
+    if args.check_determinism && !same_again(args, &scenario, seed, &loaded.sources, &printed) {
+        return EXIT_FAILED;
+    }
+    let run = &streamed.run;
+    if let Some(dir) = &args.export
         && let Err(e) = export(run, dir)
     {
         eprintln!("error: cannot export to {}: {e}", dir.display());
         return EXIT_INVALID;
     }
-    if let (Some(dir), Some(run)) = (&args.report, &run)
+    if let Some(dir) = &args.report
         && let Err(e) = report(run, &scenario, seed, dir, &args.file)
     {
         eprintln!("error: cannot write the report to {}: {e}", dir.display());
         return EXIT_INVALID;
     }
-    if rendered.failures > 0 {
+    if streamed.failures > 0 {
         eprintln!(
             "{} expectation(s) failed (seed {seed}); replay: contrail-sim run {} --seed {seed}",
-            rendered.failures,
+            streamed.failures,
             args.file.display()
         );
         return EXIT_FAILED;
     }
     EXIT_OK
+}
+
+/// `--check-determinism`: runs the scenario again with the same seed and compares what it
+/// writes (and, with `--pcap`, its capture) with the first run's, by fingerprint.
+fn same_again(
+    args: &RunArgs,
+    scenario: &Scenario,
+    seed: u64,
+    sources: &SourceMap,
+    printed: &Fingerprint,
+) -> bool {
+    let captured = args.pcap.as_ref().map(|_| Fingerprint::default());
+    let capture = captured.as_ref().and_then(|f| {
+        let sink = PcapngSink::new(f.clone()).ok()?;
+        Some(Capture::new(Box::new(sink)))
+    });
+    let mut again = Fingerprint::default();
+    let second = stream(
+        scenario,
+        seed,
+        args.format,
+        args.timeline,
+        sources,
+        capture,
+        Keep::Verdicts,
+        &mut again,
+    );
+    if let Ok(mut s) = second
+        && let Some(capture) = s.run.world.capture.take()
+    {
+        let _ = capture.finish();
+    }
+    let captures_differ = match (&args.pcap, &captured) {
+        (Some(path), Some(f)) => Fingerprint::of_file(path).ok() != Some(f.value()),
+        _ => false,
+    };
+    if again.value() != printed.value() || captures_differ {
+        let what = if captures_differ {
+            "captures"
+        } else {
+            "outputs"
+        };
+        eprintln!("determinism check FAILED: the {what} of two runs with seed {seed} differ");
+        eprintln!(
+            "replay: contrail-sim run {} --seed {seed}",
+            args.file.display()
+        );
+        return false;
+    }
+    eprintln!(
+        "determinism check passed: two runs with seed {seed} are byte-identical ({} bytes{})",
+        printed.value().1,
+        if args.pcap.is_some() {
+            ", and so are their captures"
+        } else {
+            ""
+        }
+    );
+    true
 }
 
 /// A capture writing pcapng to `path`.
@@ -201,6 +259,22 @@ pub fn report(
     }
     let text = crate::report::text::render(scenario, run, seed, true);
     std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())
+}
+
+/// Writes everything to both.
+struct Tee<A, B>(A, B);
+
+impl<A: Write, B: Write> Write for Tee<A, B> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(buf)?;
+        self.1.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
 }
 
 /// A running FNV-1a hash and length of the bytes written through any of its clones.

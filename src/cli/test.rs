@@ -6,9 +6,10 @@ use std::path::Path;
 use super::discover::{discover, folders};
 use super::partition::Partition;
 use super::pool::ordered;
-use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, TestArgs};
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, TestArgs};
 use crate::diag::render;
 use crate::scenario::load::load;
+use crate::scenario::run::{Keep, Quiet, Run};
 
 /// What became of one scenario file.
 enum Verdict {
@@ -118,26 +119,16 @@ fn judge(file: &Path) -> Verdict {
     let Some(scenario) = loaded.scenario else {
         return Verdict::Invalid(render(&loaded.diagnostics, &loaded.sources));
     };
-    let (rendered, run) = super::run::execute(
-        &scenario,
-        scenario.seed,
-        Format::Text,
-        false,
-        &loaded.sources,
-        None,
-    );
-    if let Some(e) = rendered.error {
-        return Verdict::Invalid(e);
-    }
-    if rendered.failures == 0 {
+    // Only the verdicts matter here: nothing is rendered, no packet is kept.
+    let run = match Run::stream(&scenario, scenario.seed, None, Keep::Verdicts, &mut Quiet) {
+        Ok(run) => run,
+        Err(failed) => return Verdict::Invalid(render(&[failed.1.0], &loaded.sources)),
+    };
+    if run.steps.iter().all(|s| s.failures.is_empty()) {
         return Verdict::Passed;
     }
     let mut why = String::new();
-    for step in run
-        .iter()
-        .flat_map(|r| r.steps.iter())
-        .filter(|s| !s.failures.is_empty())
-    {
+    for step in run.steps.iter().filter(|s| !s.failures.is_empty()) {
         why.push_str(&format!(
             "  step {} ({}:{}):\n",
             step.index + 1,

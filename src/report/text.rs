@@ -1,10 +1,12 @@
-//! The run as a person reads it: each step's result, then the summary.
+//! The run as a person reads it: each step's result, written as the step ends.
 
-use std::fmt::Write;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
 
 use super::trace::render_curl;
 use crate::scenario::model::{Action, Namespaces, Scenario, Show, VRouterView};
-use crate::scenario::run::{Failure, Output, Run, StepResult};
+use crate::scenario::run::{CurlResult, Failure, Output, Run, Sink, StepResult};
 use crate::world::World;
 
 /// A step as the scenario wrote it, on one line.
@@ -116,48 +118,121 @@ pub fn show_title(s: &Show) -> String {
     }
 }
 
-/// Renders the whole run.
+/// Renders a finished run whole.
 pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "scenario {} (seed {seed})", scenario.name);
-    if let Some(d) = &scenario.description {
-        let _ = writeln!(out, "  {d}");
-    }
-    for step in &run.steps {
-        render_step(scenario, run, step, timeline, &mut out);
-    }
-    out
+    let mut text = Text::new(scenario, seed, timeline, Vec::new());
+    super::replay(run, &mut text);
+    String::from_utf8_lossy(&text.finish().unwrap_or_default()).into_owned()
 }
 
-/// One step: its header (where it is written, when it started and ended), the timeline notes
-/// it caused when asked, its output and its failed expectations.
-pub fn render_step(
-    scenario: &Scenario,
-    run: &Run,
-    step: &StepResult,
+/// The text renderer: writes the scenario's header at once and each step as soon as it ends.
+/// A curl step's first request is rendered when it settles (its packets may be forgotten after);
+/// the others are only counted.
+pub struct Text<'a, W: Write> {
+    scenario: &'a Scenario,
     timeline: bool,
-    out: &mut String,
-) {
-    let ended = if step.ended > step.started {
-        format!(" (until {})", step.ended)
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        out,
-        "\n== step {} [{}:{}] at {}{ended}: {}",
-        step.index + 1,
-        step.origin.file,
-        step.origin.line,
-        step.started,
-        step_title(scenario, step)
-    );
-    if timeline && let Some(notes) = run.world.timeline.get(step.notes.clone()) {
-        out.push_str(&super::timeline::render(&run.world, notes));
+    out: W,
+    /// The current step's first request, rendered.
+    first: String,
+    /// The current step's requests by who served them.
+    served: BTreeMap<String, usize>,
+    error: Option<std::io::Error>,
+}
+
+impl<'a, W: Write> Text<'a, W> {
+    pub fn new(scenario: &'a Scenario, seed: u64, timeline: bool, out: W) -> Text<'a, W> {
+        let mut header = format!("scenario {} (seed {seed})\n", scenario.name);
+        if let Some(d) = &scenario.description {
+            header.push_str(&format!("  {d}\n"));
+        }
+        let mut text = Text {
+            scenario,
+            timeline,
+            out,
+            first: String::new(),
+            served: BTreeMap::new(),
+            error: None,
+        };
+        text.write(&header);
+        text
     }
-    render_output(&run.world, &step.output, out);
-    for f in &step.failures {
-        render_failure(f, out);
+
+    /// Flushes the output and hands it back; the first write error, if any.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn write(&mut self, text: &str) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.error = Some(e);
+        }
+    }
+}
+
+impl<W: Write> Sink for Text<'_, W> {
+    fn request(&mut self, world: &World, step: usize, result: &CurlResult) {
+        let is_curl = self
+            .scenario
+            .steps
+            .get(step)
+            .is_some_and(|s| matches!(s.action, Action::Curl(_)));
+        if !is_curl {
+            return;
+        }
+        if self.served.is_empty() {
+            render_curl(world, result, &mut self.first);
+        }
+        let who = result.served_by.as_ref().map_or_else(
+            || format!("({})", result.disposition),
+            |p| format!("pod/{}", p.name),
+        );
+        *self.served.entry(who).or_default() += 1;
+    }
+
+    fn step(&mut self, world: &World, step: &StepResult) {
+        let mut out = String::new();
+        let ended = if step.ended > step.started {
+            format!(" (until {})", step.ended)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "\n== step {} [{}:{}] at {}{ended}: {}",
+            step.index + 1,
+            step.origin.file,
+            step.origin.line,
+            step.started,
+            step_title(self.scenario, step)
+        );
+        if self.timeline
+            && let Some(notes) = world.timeline.get(step.notes.clone())
+        {
+            out.push_str(&super::timeline::render(world, notes));
+        }
+        if let Output::Curl(_) = step.output {
+            out.push_str(&std::mem::take(&mut self.first));
+            let requests: usize = self.served.values().sum();
+            if requests > 1 {
+                let _ = writeln!(out, "{requests} requests:");
+                for (who, n) in &self.served {
+                    let _ = writeln!(out, "  {n:>6}  {who}");
+                }
+            }
+            self.served.clear();
+        } else {
+            render_output(world, &step.output, &mut out);
+        }
+        for f in &step.failures {
+            render_failure(f, &mut out);
+        }
+        self.write(&out);
     }
 }
 
@@ -187,28 +262,8 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
             }
         }
         Output::Shown { text, .. } => out.push_str(text),
-        Output::Curl(results) => {
-            if let Some(first) = results.first() {
-                render_curl(world, first, out);
-            }
-            if results.len() > 1 {
-                let mut counts: std::collections::BTreeMap<String, usize> =
-                    std::collections::BTreeMap::new();
-                for r in results {
-                    let who = r
-                        .served_by
-                        .as_ref()
-                        .map_or(format!("({})", r.disposition), |p| {
-                            format!("pod/{}", p.name)
-                        });
-                    *counts.entry(who).or_default() += 1;
-                }
-                let _ = writeln!(out, "{} requests:", results.len());
-                for (who, n) in counts {
-                    let _ = writeln!(out, "  {n:>6}  {who}");
-                }
-            }
-        }
+        // Rendered request by request (see `Text`).
+        Output::Curl(_) => {}
         Output::Compare(results) => super::compare::render(world, results, out),
         Output::Fault {
             target,

@@ -5,11 +5,11 @@ use crate::scenario::resolve;
 use crate::scenario::run::{CurlResult, Failure, pods_of_service};
 use crate::world::World;
 
-/// Checks a curl step's results (every repetition must meet the expectation).
-pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult]) -> Vec<Failure> {
+/// Checks one request of a curl step against the step's expectation.
+pub fn check_curl(world: &World, step: &CurlStep, r: &CurlResult) -> Vec<Failure> {
     let e = &step.expect;
     let mut failures = Vec::new();
-    for r in results {
+    {
         let status = r.response.as_ref().map(|x| x.status);
         if let Some(want) = e.status
             && status != Some(want)
@@ -58,9 +58,6 @@ pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult]) -> Ve
                     format!("[{}]", dedup(&path).join(", ")),
                 ));
             }
-        }
-        if !failures.is_empty() {
-            break;
         }
     }
     failures

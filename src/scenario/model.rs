@@ -287,7 +287,8 @@ pub enum NextHopRef {
 
 #[derive(Clone, Debug)]
 pub struct CurlStep {
-    pub request: CurlRequest,
+    /// Shared by every repetition and its records.
+    pub request: Arc<CurlRequest>,
     pub from: Endpoint,
     /// How many times to send the request (default 1); each is traced.
     pub repeat: u32,
@@ -298,7 +299,7 @@ pub struct CurlStep {
 pub struct CompareStep {
     pub from: Endpoint,
     /// Two or more requests, shown side by side.
-    pub requests: Vec<CurlRequest>,
+    pub requests: Vec<Arc<CurlRequest>>,
 }
 
 /// Where a request starts.

@@ -1,8 +1,10 @@
 //! The runner: builds the world for a scenario and executes its steps in order, each at the
 //! simulated time the one before it ended. A step runs the world only as far as it needs: a
 //! curl until its request is over, a fault only through its immediate effects; timers still
-//! pending stay pending for the next step. One result per step (with expectation failures)
-//! goes to the printers.
+//! pending stay pending for the next step. Records go to a [`Sink`] as they are made: each
+//! request once it settled, each step once it ended (with its expectation failures). A run
+//! that [`Keep`]s only verdicts forgets each request's packets once handed on, so its memory
+//! does not grow with the number of requests.
 
 use std::net::Ipv4Addr;
 use std::ops::Range;
@@ -46,6 +48,7 @@ pub enum Output {
         what: Show,
         text: String,
     },
+    /// A curl step's results; none kept when the run keeps only verdicts (its sink had them).
     Curl(Vec<CurlResult>),
     Compare(Vec<CurlResult>),
     /// A fault or a recovery: `target` as written, `resolved` with its nodes named.
@@ -64,7 +67,7 @@ pub enum Output {
 pub struct CurlResult {
     pub request_id: u32,
     pub from: Endpoint,
-    pub request: CurlRequest,
+    pub request: Arc<CurlRequest>,
     pub destination: Ipv4Addr,
     pub port: u16,
     pub host_header: String,
@@ -126,8 +129,37 @@ pub struct RunError(pub Diagnostic);
 pub struct Run {
     pub world: World,
     pub steps: Vec<StepResult>,
+    keep: Keep,
     next_request: u32,
 }
+
+/// What a run keeps of the records it has handed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Every request's result and packets: reports, sweeps and tests read them afterwards.
+    All,
+    /// The steps and their verdicts only: a curl step's results and every packet are
+    /// forgotten once handed on (a compare step's at the end of the step).
+    Verdicts,
+}
+
+/// Receives a run's records as they are made.
+pub trait Sink {
+    /// A request of step `step` (0-based) settled; its packets are in `world.trace`.
+    fn request(&mut self, world: &World, step: usize, result: &CurlResult) {
+        let _ = (world, step, result);
+    }
+
+    /// A step ended.
+    fn step(&mut self, world: &World, step: &StepResult) {
+        let _ = (world, step);
+    }
+}
+
+/// A sink that drops every record (the results stay in the [`Run`]).
+pub struct Quiet;
+
+impl Sink for Quiet {}
 
 impl Run {
     pub fn new(scenario: &Scenario, seed: u64) -> Run {
@@ -146,6 +178,7 @@ impl Run {
         Run {
             world,
             steps: Vec::new(),
+            keep: Keep::All,
             next_request: 0,
         }
     }
@@ -161,25 +194,43 @@ impl Run {
         seed: u64,
         capture: Option<Capture>,
     ) -> Result<Run, Box<(Run, RunError)>> {
+        Run::stream(scenario, seed, capture, Keep::All, &mut Quiet)
+    }
+
+    /// Executes every step, handing each record to `sink` as soon as it is made and keeping
+    /// what `keep` says; stops at the first step that cannot run.
+    pub fn stream(
+        scenario: &Scenario,
+        seed: u64,
+        capture: Option<Capture>,
+        keep: Keep,
+        sink: &mut dyn Sink,
+    ) -> Result<Run, Box<(Run, RunError)>> {
         let mut run = Run::new(scenario, seed);
         run.world.capture = capture;
+        run.keep = keep;
         for index in 0..scenario.steps.len() {
-            if let Err(e) = run.next_step(scenario, index) {
+            if let Err(e) = run.next_step(scenario, index, sink) {
                 return Err(Box::new((run, e)));
             }
         }
         Ok(run)
     }
 
-    /// Executes step `index` and records its result.
-    pub fn next_step(&mut self, scenario: &Scenario, index: usize) -> Result<(), RunError> {
+    /// Executes step `index`, hands its records to `sink` and keeps its result.
+    pub fn next_step(
+        &mut self,
+        scenario: &Scenario,
+        index: usize,
+        sink: &mut dyn Sink,
+    ) -> Result<(), RunError> {
         let Some(step) = scenario.steps.get(index) else {
             return Ok(());
         };
         let notes_before = self.world.timeline.len();
         let started = self.world.now();
-        let (output, failures) = self.step(scenario, &step.action, &step.origin)?;
-        self.steps.push(StepResult {
+        let (output, failures) = self.step(scenario, (index, step), sink)?;
+        let result = StepResult {
             index,
             origin: step.origin.clone(),
             started,
@@ -187,7 +238,12 @@ impl Run {
             notes: notes_before..self.world.timeline.len(),
             output,
             failures,
-        });
+        };
+        sink.step(&self.world, &result);
+        if self.keep == Keep::Verdicts {
+            self.world.trace.drain();
+        }
+        self.steps.push(result);
         Ok(())
     }
 
@@ -196,13 +252,15 @@ impl Run {
         move |EventBudgetExceeded(n)| runaway(&origin, n)
     }
 
+    /// Executes `step`, the scenario's step `index`.
     fn step(
         &mut self,
         scenario: &Scenario,
-        action: &Action,
-        origin: &Origin,
+        (index, step): (usize, &crate::scenario::model::Step),
+        sink: &mut dyn Sink,
     ) -> Result<(Output, Vec<Failure>), RunError> {
         let ns = &scenario.namespace;
+        let (action, origin) = (&step.action, &step.origin);
         let delay = self.world.env.delays.kubectl;
         Ok(match action {
             Action::Apply(objects) => {
@@ -270,16 +328,29 @@ impl Run {
             }
             Action::Curl(curl) => {
                 let mut results = Vec::new();
+                let mut failures = Vec::new();
                 for _ in 0..curl.repeat.max(1) {
-                    results.push(self.curl(&curl.request, &curl.from, ns, origin)?);
+                    let result = self.curl(&curl.request, &curl.from, ns, origin)?;
+                    // Every repetition must meet the expectation; the first that does not is
+                    // the one reported.
+                    if failures.is_empty() {
+                        failures = crate::scenario::expect::check_curl(&self.world, curl, &result);
+                    }
+                    sink.request(&self.world, index, &result);
+                    if self.keep == Keep::All {
+                        results.push(result);
+                    } else {
+                        self.world.trace.drain();
+                    }
                 }
-                let failures = crate::scenario::expect::check_curls(&self.world, curl, &results);
                 (Output::Curl(results), failures)
             }
             Action::Compare(compare) => {
                 let mut results = Vec::new();
                 for request in &compare.requests {
-                    results.push(self.curl(request, &compare.from, ns, origin)?);
+                    let result = self.curl(request, &compare.from, ns, origin)?;
+                    sink.request(&self.world, index, &result);
+                    results.push(result);
                 }
                 (Output::Compare(results), Vec::new())
             }
@@ -368,7 +439,7 @@ impl Run {
     /// packets is still on its way.
     fn curl(
         &mut self,
-        request: &CurlRequest,
+        request: &Arc<CurlRequest>,
         from: &Endpoint,
         ns: &str,
         origin: &Origin,
@@ -417,7 +488,7 @@ impl Run {
         &self,
         request_id: u32,
         from: &Endpoint,
-        request: &CurlRequest,
+        request: &Arc<CurlRequest>,
         destination: Ipv4Addr,
         port: u16,
         host_header: String,
@@ -473,7 +544,7 @@ impl Run {
     fn resolve(
         &self,
         url: &Url,
-        request: &CurlRequest,
+        request: &Arc<CurlRequest>,
         etc_hosts: bool,
         ns: &str,
         origin: &Origin,

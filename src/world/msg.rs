@@ -352,7 +352,7 @@ pub struct HaproxyInstance {
 #[derive(Clone, Debug)]
 pub struct CurlJob {
     pub request_id: u32,
-    pub request: CurlRequest,
+    pub request: Arc<CurlRequest>,
     pub destination: Ipv4Addr,
     pub port: u16,
     /// The Host header curl sends (`host[:port]` of the URL unless `-H Host:` overrides).

@@ -1,16 +1,22 @@
 //! Input that is valid on paper but impossible at run time: a clear diagnostic at the step that
-//! hit it, exit code 2, and nothing on stdout; and what the real system lives with (a pool that
-//! runs out), which the run goes on through.
+//! hit it and exit code 2, with the steps before it already written (output streams) and
+//! nothing of the failed step; and what the real system lives with (a pool that runs out),
+//! which the run goes on through.
 
 use std::path::Path;
 use std::process::Command;
 
 fn run_scenario(dir: &Path, scenario: &str) -> (i32, String, String) {
+    run_with(dir, scenario, &[])
+}
+
+fn run_with(dir: &Path, scenario: &str, args: &[&str]) -> (i32, String, String) {
     let file = dir.join("scenario.yaml");
     std::fs::write(&file, scenario).expect("write scenario");
     let out = Command::new(env!("CARGO_BIN_EXE_contrail-sim"))
         .arg("run")
         .arg(&file)
+        .args(args)
         .output()
         .expect("run contrail-sim");
     (
@@ -64,11 +70,23 @@ steps:
 "#;
     let (code, stdout, stderr) = run_scenario(&dir, scenario);
     assert_eq!(code, 2, "stderr: {stderr}");
-    assert!(stdout.is_empty());
+    assert!(stdout.contains("\n== step 4 ["), "{stdout}");
+    assert!(!stdout.contains("\n== step 5 ["), "{stdout}");
     assert!(
         stderr.contains(
             "scenario.yaml:15:5: error: {ingress/gone.vip} does not exist at this point of the run"
         ),
         "{stderr}"
     );
+    // JSON Lines ends with an error record instead of the summary.
+    let (code, stdout, _) = run_with(&dir, scenario, &["--format", "jsonl"]);
+    assert_eq!(code, 2);
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("records")).expect("JSON");
+    assert_eq!(last["type"], "error");
+    assert_eq!(
+        last["message"],
+        "{ingress/gone.vip} does not exist at this point of the run"
+    );
+    assert_eq!((&last["line"], &last["column"]), (&15.into(), &5.into()));
 }

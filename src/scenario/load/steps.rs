@@ -1,6 +1,7 @@
 //! The actions of steps: apply, delete, wait, show, curl and compare.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::{Loader, MAX_WAIT_NS, err, read_file};
 use crate::k8s::manifest;
@@ -209,7 +210,7 @@ impl Loader<'_> {
             None => Some(CurlExpect::default()),
         };
         Some(Action::Curl(Box::new(CurlStep {
-            request: request?,
+            request: Arc::new(request?),
             from: from?,
             repeat: repeat?,
             expect: expect?,
@@ -225,7 +226,8 @@ impl Loader<'_> {
         let requests: Vec<Option<CurlRequest>> =
             items.iter().map(|i| self.curl_request(i)).collect();
         let from = self.from(step)?;
-        let requests: Option<Vec<CurlRequest>> = requests.into_iter().collect();
+        let requests: Option<Vec<Arc<CurlRequest>>> =
+            requests.into_iter().map(|r| r.map(Arc::new)).collect();
         (items.len() >= 2).then_some(())?;
         Some(Action::Compare(Box::new(CompareStep {
             from,
