@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::dataplane::haproxy::Semantics;
+
 /// Deterministic simulator of a Kubernetes cluster networked by Contrail.
 #[derive(Parser, Debug)]
 #[command(name = "contrail-sim", version, about)]
@@ -34,6 +36,10 @@ pub struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Ingress semantics: `contrail` (Contrail's haproxy driver) or `kubernetes` (the Ingress
+    /// spec); overrides the scenario's `semantics:`.
+    #[arg(long, value_parser = parse_semantics, value_name = "PROFILE")]
+    pub semantics: Option<Semantics>,
     /// Also write the files the simulated nodes hold under DIR/<node>/<path>.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
@@ -63,6 +69,14 @@ pub struct TestArgs {
 pub enum Format {
     Text,
     Jsonl,
+}
+
+/// `--semantics`: one of the profile names.
+fn parse_semantics(s: &str) -> Result<Semantics, String> {
+    Semantics::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Semantics::ALL.iter().map(|s| s.as_str()).collect();
+        format!("expected one of: {}", names.join(", "))
+    })
 }
 
 /// Exit codes of the contract.

@@ -54,7 +54,7 @@ pub fn run(args: &RunArgs) -> i32 {
         .filter(|d| !d.is_error())
         .cloned()
         .collect();
-    let Some(scenario) = loaded.scenario else {
+    let Some(mut scenario) = loaded.scenario else {
         eprint!("{}", render(&loaded.diagnostics, &loaded.sources));
         return EXIT_INVALID;
     };
@@ -62,15 +62,16 @@ pub fn run(args: &RunArgs) -> i32 {
         eprint!("{}", render(&warnings, &loaded.sources));
     }
     let seed = args.seed.unwrap_or(scenario.seed);
+    if let Some(semantics) = args.semantics {
+        scenario.semantics = semantics;
+    }
+    let replay = replay_command(args, seed);
     let (rendered, run) = execute(&scenario, seed, args.format, args.timeline, &loaded.sources);
     if args.check_determinism {
         let (again, _) = execute(&scenario, seed, args.format, args.timeline, &loaded.sources);
         if again.output != rendered.output {
             eprintln!("determinism check FAILED: two runs with seed {seed} differ");
-            eprintln!(
-                "replay: contrail-sim run {} --seed {seed}",
-                args.file.display()
-            );
+            eprintln!("replay: {replay}");
             return EXIT_FAILED;
         }
         eprintln!(
@@ -99,13 +100,24 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     if rendered.failures > 0 {
         eprintln!(
-            "{} expectation(s) failed (seed {seed}); replay: contrail-sim run {} --seed {seed}",
-            rendered.failures,
-            args.file.display()
+            "{} expectation(s) failed (seed {seed}); replay: {replay}",
+            rendered.failures
         );
         return EXIT_FAILED;
     }
     EXIT_OK
+}
+
+/// The command that replays this run: the file, the seed and an explicit `--semantics`.
+fn replay_command(args: &RunArgs, seed: u64) -> String {
+    let semantics = args
+        .semantics
+        .map(|s| format!(" --semantics {s}"))
+        .unwrap_or_default();
+    format!(
+        "contrail-sim run {} --seed {seed}{semantics}",
+        args.file.display()
+    )
 }
 
 /// Writes every node's files under `dir/<node>/<absolute path>`.

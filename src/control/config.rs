@@ -4,7 +4,9 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use crate::k8s::objects::PathType;
 use crate::scenario::model::ObjectKey;
+use crate::sim::Time;
 use crate::topology::NodeId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +35,8 @@ pub struct Loadbalancer {
     pub display_name: String,
     pub provider: Provider,
     pub owner: ObjectKey,
+    /// When the owner was created: older Ingresses win ties in the Kubernetes profile.
+    pub created: Time,
     /// The clusterIP (Service) or the instance IP of the VMI (Ingress).
     pub vip: Ipv4Addr,
     /// The public floating IP, when one was allocated.
@@ -60,13 +64,16 @@ pub struct Pool {
     pub members: Vec<Member>,
 }
 
-/// The pool annotations kube-manager writes: `type=default` or `type=acl, host=…, path=…`.
+/// The pool annotations kube-manager writes: `type=default` or `type=acl, host=…, path=…`
+/// (and, in the Kubernetes profile, `pathType=…`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PoolRule {
     Default,
     Acl {
         host: Option<String>,
         path: Option<String>,
+        /// The rule's `pathType` (Kubernetes profile only; Contrail does not record it).
+        path_type: Option<PathType>,
     },
     /// A Service's pool: every member of the listener's port.
     Service,

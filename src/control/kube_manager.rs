@@ -13,6 +13,7 @@ use crate::control::config::{
     Listener, Loadbalancer, Member, PodInterface, Pool, PoolRule, Provider,
 };
 use crate::control::ipam;
+use crate::dataplane::haproxy::Semantics;
 use crate::k8s::objects::{IngressBackend, Kind, PortRef, ServiceType, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
 use crate::scenario::model::ObjectKey;
@@ -295,6 +296,7 @@ impl KubeManager {
             display_name: format!("{}__{}", key.namespace, key.name),
             provider: Provider::Native,
             owner: key.clone(),
+            created: stored.created,
             vip,
             fip,
             fip_pool,
@@ -370,6 +372,7 @@ impl KubeManager {
                 )
             }
         };
+        let spec_profile = ctx.env.semantics == Semantics::Kubernetes;
         let backends = spec
             .rules
             .iter()
@@ -379,6 +382,7 @@ impl KubeManager {
                         PoolRule::Acl {
                             host: r.host.clone(),
                             path: p.path.clone(),
+                            path_type: p.path_type.filter(|_| spec_profile),
                         },
                         &p.backend,
                     )
@@ -443,6 +447,7 @@ impl KubeManager {
             display_name: format!("{}__{}", key.namespace, key.name),
             provider: Provider::Opencontrail,
             owner: key.clone(),
+            created: stored.created,
             vip,
             fip,
             fip_pool,

@@ -6,6 +6,7 @@ pub mod apiserver;
 pub mod config;
 pub mod control_node;
 pub mod controllers;
+pub mod ingress_table;
 pub mod ipam;
 pub mod kube_manager;
 pub mod scheduler;

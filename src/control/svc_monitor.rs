@@ -2,6 +2,10 @@
 //! (`native`) attaches the service IPs as floating IPs to every backend pod's interface; the
 //! haproxy driver (`opencontrail`) runs an active-standby pair of haproxy instances on two
 //! different computes and re-renders haproxy.conf on every change.
+//!
+//! In the Kubernetes profile the placement is the same, but every instance runs the rule table
+//! of all Ingress loadbalancers ([`crate::control::ingress_table`]): a change to one Ingress
+//! re-renders, and reloads, every haproxy whose file changes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -10,6 +14,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use crate::control::config::{Loadbalancer, PodInterface, PoolRule, Provider};
+use crate::control::ingress_table;
+use crate::dataplane::haproxy::Semantics;
 use crate::dataplane::haproxy::config::{self as hc, LbConfig};
 use crate::dataplane::haproxy::render::render;
 use crate::sim::rng;
@@ -24,6 +30,8 @@ pub struct SvcMonitor {
     down: BTreeSet<NodeId>,
     /// Placement of each haproxy service instance: [active, standby].
     pub instances: BTreeMap<Arc<str>, (Vec<NodeId>, Arc<HaproxyInstance>)>,
+    /// Kubernetes profile: every Ingress loadbalancer, by uuid (the merged rule table's input).
+    ingress_lbs: BTreeMap<Arc<str>, Arc<Loadbalancer>>,
 }
 
 impl SvcMonitor {
@@ -33,6 +41,7 @@ impl SvcMonitor {
             computes: topology.computes().collect(),
             down: BTreeSet::new(),
             instances: BTreeMap::new(),
+            ingress_lbs: BTreeMap::new(),
         }
     }
 
@@ -45,6 +54,7 @@ impl SvcMonitor {
             Msg::LoadbalancerDeleted(lb) => match lb.provider {
                 Provider::Native => self.ecmp(&lb, true, ctx),
                 Provider::Opencontrail => {
+                    self.ingress_lbs.remove(lb.uuid.as_str());
                     if let Some((nodes, _)) = self.instances.remove(lb.uuid.as_str()) {
                         for node in nodes {
                             let stop = Msg::HaproxyStop {
@@ -56,6 +66,9 @@ impl SvcMonitor {
                                 stop,
                             );
                         }
+                    }
+                    if ctx.env.semantics == Semantics::Kubernetes {
+                        self.reconfigure_all(ctx);
                     }
                 }
             },
@@ -135,9 +148,78 @@ impl SvcMonitor {
     }
 
     /// The haproxy driver: place (once) and (re)configure the active-standby pair.
-    fn haproxy(&mut self, lb: &Loadbalancer, ctx: &mut Ctx) {
+    fn haproxy(&mut self, lb: &Arc<Loadbalancer>, ctx: &mut Ctx) {
         let uuid: Arc<str> = lb.uuid.as_str().into();
-        let nodes = match self.instances.get(&uuid) {
+        let nodes = self.place(&uuid, ctx);
+        match ctx.env.semantics {
+            Semantics::Contrail => {
+                let config = Arc::new(lb_config(lb));
+                self.run(lb, nodes, config, ctx);
+            }
+            Semantics::Kubernetes => {
+                self.ingress_lbs.insert(uuid.clone(), lb.clone());
+                if !self.instances.contains_key(&uuid) {
+                    let config = Arc::new(self.table_config(lb));
+                    self.run(lb, nodes, config, ctx);
+                }
+                self.reconfigure_all(ctx);
+            }
+        }
+    }
+
+    /// The Kubernetes profile's configuration of `lb`: the table of every Ingress.
+    fn table_config(&self, lb: &Loadbalancer) -> LbConfig {
+        let all: Vec<Arc<Loadbalancer>> = self.ingress_lbs.values().cloned().collect();
+        ingress_table::lb_config(lb, &all)
+    }
+
+    /// Kubernetes profile: re-renders every instance and reloads those whose file changed.
+    fn reconfigure_all(&mut self, ctx: &mut Ctx) {
+        let changed: Vec<(Arc<Loadbalancer>, Vec<NodeId>, Arc<LbConfig>)> = self
+            .instances
+            .iter()
+            .filter_map(|(uuid, (nodes, inst))| {
+                let lb = self.ingress_lbs.get(uuid)?;
+                let config = self.table_config(lb);
+                (config != *inst.config).then(|| (lb.clone(), nodes.clone(), Arc::new(config)))
+            })
+            .collect();
+        for (lb, nodes, config) in changed {
+            self.run(&lb, nodes, config, ctx);
+        }
+    }
+
+    /// Renders `config` and sends the instance to its nodes (index 0 active, 1 standby).
+    fn run(&mut self, lb: &Loadbalancer, nodes: Vec<NodeId>, config: Arc<LbConfig>, ctx: &mut Ctx) {
+        let uuid: Arc<str> = lb.uuid.as_str().into();
+        let conf: Arc<str> = render(&config).into();
+        let base = HaproxyInstance {
+            lb_uuid: uuid.clone(),
+            ingress: lb.owner.clone(),
+            config,
+            conf,
+            vip: lb.vip,
+            fip: lb.fip,
+            index: 0,
+        };
+        for (index, &node) in nodes.iter().enumerate() {
+            let inst = HaproxyInstance {
+                index: u8::try_from(index).unwrap_or(1),
+                ..base.clone()
+            };
+            ctx.send(
+                Addr::Compute(node, Part::Agent),
+                ctx.env.delays.svc_monitor,
+                Msg::HaproxyRun(Arc::new(inst)),
+            );
+        }
+        self.instances.insert(uuid, (nodes, Arc::new(base)));
+    }
+
+    /// The computes of an instance: its placement, or a new one (random among healthy computes,
+    /// never both on one node).
+    fn place(&mut self, uuid: &Arc<str>, ctx: &mut Ctx) -> Vec<NodeId> {
+        match self.instances.get(uuid) {
             Some((nodes, _)) => nodes.clone(),
             None => {
                 let mut healthy: Vec<NodeId> = self
@@ -164,42 +246,19 @@ impl SvcMonitor {
                 }
                 healthy
             }
-        };
-        let config = Arc::new(lb_config(lb));
-        let conf: Arc<str> = render(&config).into();
-        let base = HaproxyInstance {
-            lb_uuid: uuid.clone(),
-            ingress: lb.owner.clone(),
-            config,
-            conf,
-            vip: lb.vip,
-            fip: lb.fip,
-            index: 0,
-        };
-        for (index, &node) in nodes.iter().enumerate() {
-            let inst = HaproxyInstance {
-                index: u8::try_from(index).unwrap_or(1),
-                ..base.clone()
-            };
-            ctx.send(
-                Addr::Compute(node, Part::Agent),
-                ctx.env.delays.svc_monitor,
-                Msg::HaproxyRun(Arc::new(inst)),
-            );
         }
-        self.instances.insert(uuid, (nodes, Arc::new(base)));
     }
 }
 
-/// The haproxy configuration of an Ingress loadbalancer: one frontend per listener port, named
-/// after its first listener; pools in listener order.
+/// The haproxy configuration of an Ingress loadbalancer as Contrail's driver builds it: one
+/// frontend per listener port, named after its first listener; pools in listener order.
 pub fn lb_config(lb: &Loadbalancer) -> LbConfig {
     let mut frontends: Vec<hc::Frontend> = Vec::new();
     let mut backends = Vec::new();
     for listener in &lb.listeners {
         let rule = match &listener.pool.rule {
             PoolRule::Default | PoolRule::Service => hc::PoolRule::Default,
-            PoolRule::Acl { host, path } => hc::PoolRule::Acl {
+            PoolRule::Acl { host, path, .. } => hc::PoolRule::Acl {
                 host: host.clone(),
                 path: path.clone(),
             },
@@ -207,6 +266,7 @@ pub fn lb_config(lb: &Loadbalancer) -> LbConfig {
         let pool = hc::FrontendPool {
             pool_uuid: listener.pool.uuid.clone(),
             rule,
+            origin: Some(ingress_table::rule_origin(lb, listener)),
         };
         match frontends.iter_mut().find(|f| f.port == listener.port) {
             Some(f) => f.pools.push(pool),
@@ -235,6 +295,7 @@ pub fn lb_config(lb: &Loadbalancer) -> LbConfig {
     LbConfig {
         lb_uuid: lb.uuid.clone(),
         vip: lb.vip,
+        semantics: Semantics::Contrail,
         frontends,
         backends,
     }

@@ -9,7 +9,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::endpoint::{Emit, TaggedConn};
-use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
+use super::haproxy::kubernetes::HTTP_404_BODY;
+use super::haproxy::rules::{HTTP_503_BODY, split_target};
+use super::haproxy::{Choice, choose};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, State};
 use crate::sim::hash::FastMap;
 use crate::trace::{HttpRule, Step, Tag};
@@ -99,7 +101,8 @@ impl Haproxy {
         true
     }
 
-    /// Evaluates the frontend's rules and forwards the request, or answers 503.
+    /// Evaluates the frontend's rules and forwards the request, or answers haproxy's 503 (Contrail)
+    /// or 404 (Kubernetes profile) page.
     fn route(
         &mut self,
         front: FlowKey,
@@ -112,7 +115,17 @@ impl Haproxy {
         let host = request.header("host");
         let (path, _) = split_target(&request.target);
         let frontend = config.frontends.iter().find(|f| f.port == front.sport);
-        let pool = frontend.and_then(|f| select_pool(f, host, path));
+        let choice = frontend.map_or(Choice::Unavailable, |f| choose(config, f, host, path));
+        let (pool, origin) = match (choice, frontend) {
+            (Choice::Pool(p), Some(f)) => (
+                Some(p),
+                f.pools
+                    .iter()
+                    .find(|fp| fp.pool_uuid == p)
+                    .and_then(|fp| fp.origin.clone()),
+            ),
+            _ => (None, None),
+        };
         let server = pool
             .and_then(|p| config.backends.iter().find(|b| b.pool_uuid == p))
             .and_then(|b| b.members.first())
@@ -122,15 +135,15 @@ impl Haproxy {
             path: Arc::from(path),
             pool: pool.map(Arc::from),
             server,
+            origin,
         })));
         let Some((address, port)) = server else {
+            let page = match choice {
+                Choice::NotFound => not_found(),
+                _ => unavailable(),
+            };
             if let Some(tc) = self.front.get_mut(&front) {
-                tc.send(
-                    FIN_PSH_ACK,
-                    Payload::Response(Arc::new(unavailable())),
-                    ctx,
-                    emit,
-                );
+                tc.send(FIN_PSH_ACK, Payload::Response(Arc::new(page)), ctx, emit);
             }
             return;
         };
@@ -237,6 +250,22 @@ pub fn unavailable() -> HttpResponse {
             ("Content-Type".into(), "text/html".into()),
         ],
         body: HTTP_503_BODY.into(),
+    }
+}
+
+/// haproxy 2.x's answer when no rule and no default backend applies in the Kubernetes profile
+/// (`http-request deny deny_status 404`).
+pub fn not_found() -> HttpResponse {
+    HttpResponse {
+        version: "HTTP/1.1",
+        status: 404,
+        reason: "Not Found",
+        headers: vec![
+            ("content-length".into(), HTTP_404_BODY.len().to_string()),
+            ("cache-control".into(), "no-cache".into()),
+            ("content-type".into(), "text/html".into()),
+        ],
+        body: HTTP_404_BODY.into(),
     }
 }
 

@@ -348,13 +348,20 @@ fn loadbalancers(world: &World) -> String {
             let rule = match &l.pool.rule {
                 crate::control::config::PoolRule::Default => "type=default".to_string(),
                 crate::control::config::PoolRule::Service => "type=service".to_string(),
-                crate::control::config::PoolRule::Acl { host, path } => {
+                crate::control::config::PoolRule::Acl {
+                    host,
+                    path,
+                    path_type,
+                } => {
                     let mut s = "type=acl".to_string();
                     if let Some(h) = host {
                         s.push_str(&format!(", host={h}"));
                     }
                     if let Some(p) = path {
                         s.push_str(&format!(", path={p}"));
+                    }
+                    if let Some(t) = path_type {
+                        s.push_str(&format!(", pathType={t:?}"));
                     }
                     s
                 }

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::names::{component_name, hop_name};
+use crate::dataplane::haproxy::Semantics;
 use crate::routing::Vrf;
 use crate::scenario::run::CurlResult;
 use crate::trace::{Component, Hop, NextHop, Step};
@@ -260,9 +261,13 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
                 rule.path
             ),
             _ => format!(
-                "Host {} path {} -> no backend matches: 503",
+                "Host {} path {} -> {}",
                 rule.host.as_deref().unwrap_or("(none)"),
-                rule.path
+                rule.path,
+                match world.env.semantics {
+                    Semantics::Contrail => "no backend matches: 503",
+                    Semantics::Kubernetes => "no rule matches: 404",
+                }
             ),
         },
         Step::ProxyConnect { from, to, .. } => format!("proxies {from} over a new connection {to}"),

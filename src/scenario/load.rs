@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::Semantics;
 use crate::diag::{Diagnostic, Diagnostics, Origin, SourceMap};
 use crate::k8s::manifest;
 use crate::k8s::objects::{Kind, Object};
@@ -183,6 +184,10 @@ impl Loader<'_> {
             .and_then(|n| n.as_int("`seed`", 0, i128::from(u64::MAX), &mut self.diags))
             .and_then(|s| u64::try_from(s).ok())
             .unwrap_or(1);
+        let semantics = m
+            .take("semantics")
+            .and_then(|n| self.semantics(n))
+            .unwrap_or_default();
         let topology = m
             .take("topology")
             .map(|t| self.topology(t))
@@ -212,11 +217,27 @@ impl Loader<'_> {
             name: name?,
             description,
             seed,
+            semantics,
             topology,
             namespace: self.namespace.clone(),
             steps,
             file: Arc::from(file),
         })
+    }
+
+    fn semantics(&mut self, node: &Node) -> Option<Semantics> {
+        let s = node.as_str("`semantics`", &mut self.diags)?;
+        let found = Semantics::parse(s);
+        if found.is_none() {
+            let names: Vec<&str> = Semantics::ALL.iter().map(|s| s.as_str()).collect();
+            self.diags.push(
+                err(node, format!("unknown semantics {s:?}")).with_hint(format!(
+                    "`semantics` is one of: {} (the default is contrail)",
+                    names.join(", ")
+                )),
+            );
+        }
+        found
     }
 
     fn topology(&mut self, node: &Node) -> TopologySpec {

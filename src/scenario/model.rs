@@ -4,6 +4,7 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::Semantics;
 use crate::diag::Origin;
 use crate::k8s::objects::{Kind, Object};
 
@@ -15,6 +16,8 @@ pub struct Scenario {
     pub name: String,
     pub description: Option<String>,
     pub seed: u64,
+    /// `semantics:`: the ingress semantics of the run (Contrail's by default).
+    pub semantics: Semantics,
     pub topology: TopologySpec,
     /// Default namespace for manifests that name none.
     pub namespace: String,

@@ -85,12 +85,13 @@ impl Run {
         for (name, ns) in &scenario.topology.delays {
             delays.set(name, *ns);
         }
-        let world = World::new(
+        let mut world = World::new(
             seed,
             delays,
             &scenario.topology.hosts,
             scenario.topology.gateway_multipath,
         );
+        world.env.semantics = scenario.semantics;
         Run {
             world,
             steps: Vec::new(),
@@ -375,6 +376,7 @@ impl Run {
             (Some(reason), _, _) => reason.as_str(),
             (None, Some(_), _) => "delivered",
             (None, None, Some(r)) if r.status == 503 => "no-backend",
+            (None, None, Some(r)) if r.status == 404 => "not-found",
             (None, None, Some(_)) => "answered",
             (None, None, None) => DropReason::NoFlow.as_str(),
         };

@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::config::RuleOrigin;
 use crate::routing::{Prefix, Vrf};
 use crate::sim::{EventId, Time};
 use crate::topology::NodeId;
@@ -92,10 +93,12 @@ pub enum NextHop {
 }
 
 /// Every disposition a request can end with: answered by a pod (`delivered`), by haproxy's 503
-/// (`no-backend`), by something else (`answered`), or dropped for a [`DropReason`].
-pub const DISPOSITIONS: [&str; 7] = [
+/// (`no-backend`) or 404 (`not-found`, Kubernetes profile), by something else (`answered`), or
+/// dropped for a [`DropReason`].
+pub const DISPOSITIONS: [&str; 8] = [
     "delivered",
     "no-backend",
+    "not-found",
     "answered",
     "no-route",
     "refused",
@@ -200,13 +203,17 @@ pub enum Step {
     Drop(DropReason),
 }
 
-/// haproxy's choice for a request (`pool` and `server` `None`: nothing matched, 503).
+/// haproxy's choice for a request (`pool` and `server` `None`: nothing matched; 503 under
+/// Contrail's semantics, 404 under the Kubernetes profile).
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct HttpRule {
     pub host: Option<Arc<str>>,
     pub path: Arc<str>,
     pub pool: Option<Arc<str>>,
     pub server: Option<(Ipv4Addr, u16)>,
+    /// The Ingress rule of the chosen pool (read by `diff`; not part of the JSON trace).
+    #[serde(skip)]
+    pub origin: Option<Arc<RuleOrigin>>,
 }
 
 /// One hop: a component's handling of one packet. Its steps are `steps[first..first + count]`

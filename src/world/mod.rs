@@ -24,6 +24,9 @@ pub struct Env {
     pub delays: Delays,
     pub seed: u64,
     pub gateway_multipath: bool,
+    /// The ingress semantics kube-manager, svc-monitor and haproxy follow (Contrail's unless
+    /// the runner sets another).
+    pub semantics: crate::dataplane::haproxy::Semantics,
 }
 
 /// What a handler may do: send messages, write the timeline, record trace hops.
@@ -100,6 +103,7 @@ impl World {
             delays,
             seed,
             gateway_multipath,
+            semantics: crate::dataplane::haproxy::Semantics::default(),
         };
         let apiserver = ApiServer::new(seed);
         let mut kube_manager = KubeManager::new(seed);

@@ -2,6 +2,11 @@
 //! per listener port, one backend per pool. Rendering and request routing read only this model.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use super::Semantics;
+use crate::k8s::objects::PathType;
+use crate::scenario::model::ObjectKey;
 
 /// Everything needed to render one haproxy.conf.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -9,6 +14,8 @@ pub struct LbConfig {
     /// The loadbalancer uuid (= the Ingress uid); names the config folder and the stats socket.
     pub lb_uuid: String,
     pub vip: Ipv4Addr,
+    /// Which renderer wrote the file and which rules route its requests.
+    pub semantics: Semantics,
     pub frontends: Vec<Frontend>,
     pub backends: Vec<Backend>,
 }
@@ -16,7 +23,7 @@ pub struct LbConfig {
 /// One `frontend` section: all listeners sharing a port.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frontend {
-    /// The uuid of the first listener on this port.
+    /// The uuid of the first listener on this port (the section's name).
     pub listener_uuid: String,
     pub port: u16,
     /// In file order: `use_backend` rules are tried in this order.
@@ -27,16 +34,73 @@ pub struct Frontend {
 pub struct FrontendPool {
     pub pool_uuid: String,
     pub rule: PoolRule,
+    /// The Ingress rule the pool stands for, when known (for traces and `diff`; not rendered).
+    pub origin: Option<Arc<RuleOrigin>>,
 }
 
-/// How a pool is selected, from the pool's annotations (`type=default` or `type=acl, host, path`).
+/// How a pool is selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PoolRule {
+    /// `default_backend`: Contrail's `type=default` pool, or the spec's `defaultBackend`.
     Default,
+    /// Contrail: the pool's annotations `type=acl, host, path`, rendered as `hdr(host) -i` and
+    /// `path` ACLs.
     Acl {
         host: Option<String>,
         path: Option<String>,
     },
+    /// The Kubernetes profile: one rule of the merged rule table.
+    Route(Route),
+}
+
+/// A rule of the Kubernetes profile: which hosts and paths it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub host: HostMatch,
+    pub path: PathMatch,
+}
+
+/// The host part of a rule, as the spec reads `rules[].host`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HostMatch {
+    /// `host: www.juniper.net`: the Host header's name, case-insensitively.
+    Exact(String),
+    /// `host: *.juniper.net`: exactly one label, then this suffix (`.juniper.net`).
+    Wildcard(String),
+    /// No host: any request whose name no other rule's host takes.
+    Any,
+}
+
+/// The path part of a rule, as the spec reads `path` and `pathType`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathMatch {
+    /// `pathType: Exact`: the path, byte for byte.
+    Exact(String),
+    /// `pathType: Prefix` (and this simulator's `ImplementationSpecific`): element-wise prefix.
+    /// Held without its trailing slashes, so `/` is the empty string and takes every path.
+    Prefix(String),
+}
+
+/// The Ingress rule a pool stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleOrigin {
+    pub ingress: ObjectKey,
+    pub source: RuleSource,
+    /// The Service the rule sends to.
+    pub service: Option<ObjectKey>,
+}
+
+/// Which part of the Ingress made the pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSource {
+    /// `rules[].http.paths[]`.
+    Path {
+        host: Option<String>,
+        path: Option<String>,
+        path_type: Option<PathType>,
+    },
+    /// `spec.backend` / `spec.defaultBackend`.
+    DefaultBackend,
 }
 
 /// One `backend` section.

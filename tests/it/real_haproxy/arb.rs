@@ -3,6 +3,7 @@
 
 use std::net::Ipv4Addr;
 
+use contrail_sim::dataplane::haproxy::Semantics;
 use contrail_sim::dataplane::haproxy::config::{
     Backend, Frontend, FrontendPool, LbConfig, Member, PoolRule,
 };
@@ -110,7 +111,11 @@ fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
                             weight: 1,
                         }],
                     });
-                    FrontendPool { pool_uuid, rule }
+                    FrontendPool {
+                        pool_uuid,
+                        rule,
+                        origin: None,
+                    }
                 })
                 .collect(),
         })
@@ -118,6 +123,7 @@ fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
     LbConfig {
         lb_uuid: "a11ce000-0000-4000-8000-000000000001".into(),
         vip: Ipv4Addr::new(10, 47, 255, 249),
+        semantics: Semantics::Contrail,
         frontends,
         backends,
     }

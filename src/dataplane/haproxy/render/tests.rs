@@ -1,12 +1,14 @@
 use std::net::Ipv4Addr;
 
 use super::*;
+use crate::dataplane::haproxy::Semantics;
 use crate::dataplane::haproxy::config::Member;
 
 fn pool(id: &str, rule: PoolRule) -> FrontendPool {
     FrontendPool {
         pool_uuid: id.into(),
         rule,
+        origin: None,
     }
 }
 
@@ -33,6 +35,7 @@ fn cfg(frontends: Vec<Frontend>, backends: Vec<Backend>) -> LbConfig {
     LbConfig {
         lb_uuid: "lb".into(),
         vip: Ipv4Addr::new(10, 47, 255, 252),
+        semantics: Semantics::Contrail,
         frontends,
         backends,
     }
