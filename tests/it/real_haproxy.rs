@@ -9,6 +9,8 @@ mod book;
 mod derive;
 pub(crate) mod echo;
 mod golden;
+mod kubernetes;
 mod model;
 pub(crate) mod process;
 pub(crate) mod referee;
+pub(crate) mod spec_model;

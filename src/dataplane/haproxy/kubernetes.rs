@@ -214,9 +214,7 @@ impl<'a> Hosts<'a> {
 pub fn select<'a>(fe: &'a Frontend, host_header: Option<&str>, path: &str) -> Option<&'a str> {
     let host = host_header.map(host_name);
     let hosts = Hosts::of(fe);
-    let in_exact = host
-        .as_deref()
-        .is_some_and(|h| hosts.exact.contains(&h));
+    let in_exact = host.as_deref().is_some_and(|h| hosts.exact.contains(&h));
     let in_wildcard = host
         .as_deref()
         .is_some_and(|h| hosts.wildcard.iter().any(|s| wildcard_matches(s, h)));

@@ -12,7 +12,10 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 const HOSTS: &[&str] = &["www.juniper.net", "www.cisco.com", "a.io"];
-const RULE_PATHS: &[&str] = &["/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev"];
+/// Rule paths; `/dev qa` and `/qa#x` are read by haproxy as `/dev` + `qa` and `/qa`.
+const RULE_PATHS: &[&str] = &[
+    "/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev", "/dev qa", "/qa#x",
+];
 const REQUEST_PATHS: &[&str] = &[
     "/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev", "/qa/", "//", "/other",
 ];

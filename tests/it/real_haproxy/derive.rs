@@ -4,8 +4,8 @@
 //! - `global`: `daemon`, `user`, `group`, `log`, `ulimit-n` and `maxconn` are dropped (foreground,
 //!   unprivileged, no syslog socket); `stats socket <path> ...` points into a temp folder. Any
 //!   other `global` line is kept (an unknown one panics, so the list stays complete).
-//! - `frontend`: `bind <VIP>:<port> ` becomes `bind 127.0.0.1:<local port> ` (one port per
-//!   frontend, in file order).
+//! - `frontend`: `bind <VIP>:<port>[ <options>]` becomes `bind 127.0.0.1:<local port>[ <options>]`
+//!   (one port per frontend, in file order; Contrail's trailing space is kept).
 //! - `backend <pool>`: `server <member> <addr>:<port> <rest>` becomes
 //!   `server <member> 127.0.0.1:<echo port of pool> <rest>`.
 //! - Every other line is copied as is.
@@ -54,11 +54,12 @@ pub fn derive(
             }
             ("global", other) => panic!("unexpected global line {other:?}"),
             ("frontend", "bind") => {
-                let (_addr, rest) = item["bind ".len()..]
+                let rest = item["bind ".len()..]
                     .split_once(' ')
-                    .expect("bind <addr>:<port> ");
+                    .map(|(_addr, rest)| format!(" {rest}"))
+                    .unwrap_or_default();
                 let port = bind_ports[frontends - 1];
-                let _ = writeln!(out, "\tbind 127.0.0.1:{port} {rest}");
+                let _ = writeln!(out, "\tbind 127.0.0.1:{port}{rest}");
             }
             ("backend", "server") => {
                 let mut words = item.splitn(4, ' ');

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use contrail_sim::dataplane::haproxy::Choice;
 use contrail_sim::dataplane::haproxy::config::LbConfig;
 use contrail_sim::dataplane::haproxy::render::render;
 use contrail_sim::dataplane::haproxy::rules::{HTTP_503_BODY, HTTP_503_RESPONSE};
@@ -39,11 +40,17 @@ fn serve(bin: &Path, cfg: &LbConfig) -> Served {
 
 /// Runs `rendered` (a config rendered from `cfg`, which names its pools and frontends).
 pub(crate) fn serve_rendered(bin: &Path, rendered: &str, cfg: &LbConfig) -> Served {
-    let echo: Vec<(String, EchoServer)> = cfg
+    let mut pools: Vec<&str> = cfg
         .frontends
         .iter()
         .flat_map(|f| &f.pools)
-        .map(|p| (p.pool_uuid.clone(), EchoServer::start(&p.pool_uuid)))
+        .map(|p| p.pool_uuid.as_str())
+        .collect();
+    pools.sort_unstable();
+    pools.dedup();
+    let echo: Vec<(String, EchoServer)> = pools
+        .into_iter()
+        .map(|p| (p.to_owned(), EchoServer::start(p)))
         .collect();
     let ports: Vec<u16> = cfg.frontends.iter().map(|_| free_port()).collect();
     let dir = TempDir::new("run");
@@ -67,6 +74,15 @@ pub(crate) fn serve_rendered(bin: &Path, rendered: &str, cfg: &LbConfig) -> Serv
 
 fn expected_answer(pool: Option<&str>) -> Answer {
     pool.map_or(Answer::Unavailable, |p| Answer::Backend(p.to_owned()))
+}
+
+/// What the simulator's haproxy decides, as the answer a client sees.
+pub(crate) fn answer_of(choice: Choice) -> Answer {
+    match choice {
+        Choice::Pool(p) => Answer::Backend(p.to_owned()),
+        Choice::Unavailable => Answer::Unavailable,
+        Choice::NotFound => Answer::NotFound,
+    }
 }
 
 /// The configs exactly as rendered. `haproxy -c` needs nothing on disk (not the log socket, the
