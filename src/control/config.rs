@@ -4,6 +4,7 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::config::Certificate;
 use crate::k8s::objects::PathType;
 use crate::scenario::model::ObjectKey;
 use crate::sim::Time;
@@ -46,15 +47,27 @@ pub struct Loadbalancer {
     /// The virtual-machine interface holding the VIP (Ingress only).
     pub vmi: Option<String>,
     pub listeners: Vec<Listener>,
+    /// An Ingress's TLS containers (`<namespace>__<secret>`, in `spec.tls` order) and the
+    /// common names of their certificates, as the vRouter agent will read them.
+    pub certificates: Vec<Certificate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listener {
     pub uuid: String,
-    /// `HTTP` for an Ingress, `TCP` for a Service.
+    /// `HTTP` (or `TERMINATED_HTTPS` on 443) for an Ingress, `TCP` for a Service.
     pub protocol: &'static str,
     pub port: u16,
     pub pool: Pool,
+    /// A `TERMINATED_HTTPS` listener's TLS containers.
+    pub tls: Option<ListenerTls>,
+}
+
+/// The TLS containers of a `TERMINATED_HTTPS` listener.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListenerTls {
+    pub default_container: Option<String>,
+    pub sni_containers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,8 @@
 //! without its trailing slashes) and `Exact` before `Prefix` at equal length; then the older
 //! Ingress (creation time, then namespace and name) and the rule's place in it. The default
 //! backend is the oldest Ingress's `defaultBackend`. A rule whose host, path and path type
-//! repeat an earlier one is shadowed by it, as in a controller that merges Ingresses.
+//! repeat an earlier one is shadowed by it, as in a controller that merges Ingresses. When any
+//! Ingress has `tls`, an `https` frontend on 443 serves the same rules with every certificate.
 
 use std::cmp::Reverse;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use crate::dataplane::haproxy::config::{
     self as hc, Backend, FrontendPool, HostMatch, LbConfig, Member, PathMatch, Route, RuleOrigin,
     RuleSource,
 };
-use crate::dataplane::haproxy::kubernetes::HTTP_FRONTEND;
+use crate::dataplane::haproxy::kubernetes::{HTTP_FRONTEND, HTTPS_FRONTEND};
 use crate::k8s::objects::PathType;
 
 /// The Ingress rule a listener's pool stands for.
@@ -48,8 +49,7 @@ pub fn rule_origin(lb: &Loadbalancer, listener: &Listener) -> Arc<RuleOrigin> {
 /// The haproxy configuration of `lb` in the Kubernetes profile: its VIP, and the rule table of
 /// every Ingress loadbalancer in `ingresses` (which includes `lb`).
 pub fn lb_config(lb: &Loadbalancer, ingresses: &[Arc<Loadbalancer>]) -> LbConfig {
-    let mut ordered: Vec<&Arc<Loadbalancer>> = ingresses.iter().collect();
-    ordered.sort_by(|a, b| (a.created, &a.owner).cmp(&(b.created, &b.owner)));
+    let ordered = ordered_all(ingresses);
     let mut routes: Vec<(RankKey, FrontendPool)> = Vec::new();
     let mut default: Option<FrontendPool> = None;
     let mut backends = Vec::new();
@@ -95,17 +95,52 @@ pub fn lb_config(lb: &Loadbalancer, ingresses: &[Arc<Loadbalancer>]) -> LbConfig
     let mut pools: Vec<FrontendPool> = routes.into_iter().map(|(_, p)| p).collect();
     pools.extend(default);
     backends.retain(|b| pools.iter().any(|p| p.pool_uuid == b.pool_uuid));
+    let mut frontends = Vec::new();
+    let certificates = certificates(&ordered_all(ingresses));
+    if !certificates.is_empty() {
+        frontends.push(hc::Frontend {
+            listener_uuid: HTTPS_FRONTEND.into(),
+            port: 443,
+            pools: pools.clone(),
+            tls: Some(hc::FrontendTls { certificates }),
+        });
+    }
+    frontends.insert(
+        0,
+        hc::Frontend {
+            listener_uuid: HTTP_FRONTEND.into(),
+            port: 80,
+            pools,
+            tls: None,
+        },
+    );
     LbConfig {
         lb_uuid: lb.uuid.clone(),
         vip: lb.vip,
         semantics: Semantics::Kubernetes,
-        frontends: vec![hc::Frontend {
-            listener_uuid: HTTP_FRONTEND.into(),
-            port: 80,
-            pools,
-        }],
+        frontends,
         backends,
     }
+}
+
+/// The Ingresses, oldest first.
+fn ordered_all(ingresses: &[Arc<Loadbalancer>]) -> Vec<&Arc<Loadbalancer>> {
+    let mut ordered: Vec<&Arc<Loadbalancer>> = ingresses.iter().collect();
+    ordered.sort_by(|a, b| (a.created, &a.owner).cmp(&(b.created, &b.owner)));
+    ordered
+}
+
+/// The certificates of every Ingress's `spec.tls`, oldest Ingress first, each once, those whose
+/// Secret could be read (a controller serves the others with its default certificate; here the
+/// first one is the default). The HTTPS frontend routes with the same rules as plain HTTP.
+fn certificates(ordered: &[&Arc<Loadbalancer>]) -> Vec<hc::Certificate> {
+    let mut out: Vec<hc::Certificate> = Vec::new();
+    for c in ordered.iter().flat_map(|lb| &lb.certificates) {
+        if c.cn.is_some() && !out.iter().any(|o| o.container == c.container) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 fn backend(listener: &Listener) -> Backend {

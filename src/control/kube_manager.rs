@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::control::config::{
     Listener, Loadbalancer, Member, PodInterface, Pool, PoolRule, Provider,
 };
+use crate::control::ingress_tls::TlsHosts;
 use crate::control::ipam;
 use crate::dataplane::haproxy::Semantics;
 use crate::k8s::objects::{IngressBackend, Kind, PortRef, ServiceType, Spec};
@@ -35,6 +36,8 @@ pub struct KubeManager {
     services: BTreeMap<ObjectKey, Arc<StoredObject>>,
     endpoints: BTreeMap<ObjectKey, Arc<Endpoints>>,
     ingresses: BTreeMap<ObjectKey, Arc<StoredObject>>,
+    /// Secrets by TLS container name (`<namespace>__<name>`).
+    secrets: BTreeMap<String, Arc<StoredObject>>,
     /// Loadbalancers by the object they serve.
     pub loadbalancers: BTreeMap<ObjectKey, Arc<Loadbalancer>>,
     /// Stable uuids per (owner, backend identity): listener, pool, member.
@@ -63,6 +66,7 @@ impl KubeManager {
             services: BTreeMap::new(),
             endpoints: BTreeMap::new(),
             ingresses: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             loadbalancers: BTreeMap::new(),
             uuids: BTreeMap::new(),
         }
@@ -106,6 +110,15 @@ impl KubeManager {
                         }
                     }
                     Spec::Deployment(_) => {}
+                    Spec::Secret(_) => {
+                        let container = format!("{}__{}", key.namespace, key.name);
+                        if kind == WatchKind::Deleted {
+                            self.secrets.remove(&container);
+                        } else {
+                            self.secrets.insert(container, stored);
+                        }
+                        self.sync_all_ingresses(ctx);
+                    }
                 }
             }
             Msg::EndpointsChanged(ep) => {
@@ -289,6 +302,7 @@ impl KubeManager {
                 protocol: "TCP",
                 port: port.port,
                 pool,
+                tls: None,
             });
         }
         let lb = Loadbalancer {
@@ -302,6 +316,7 @@ impl KubeManager {
             fip_pool,
             vmi: None,
             listeners,
+            certificates: Vec::new(),
         };
         if let (Some(ip), None) = (fip, previous.as_ref()) {
             let write = ApiWrite::ServiceStatus {
@@ -389,6 +404,7 @@ impl KubeManager {
                 })
             })
             .chain(spec.default_backend.iter().map(|b| (PoolRule::Default, b)));
+        let tls = TlsHosts::of(&key.namespace, &spec.tls);
         let mut listeners = Vec::new();
         let mut missing = false;
         // How often each backend identity occurred so far: a repeated rule × path (same host,
@@ -408,7 +424,7 @@ impl KubeManager {
             if *n > 1 {
                 identity.push_str(&format!("#{n}"));
             }
-            let [listener, pool, member] = self.ids(key, identity);
+            let [listener, pool, member] = self.ids(key, identity.clone());
             let service = ObjectKey {
                 kind: Kind::Service,
                 namespace: key.namespace.clone(),
@@ -421,6 +437,24 @@ impl KubeManager {
                 target: None,
                 service: Some(service),
             };
+            // Contrail's TERMINATED_HTTPS copy: the same backend on 443, ids of its own.
+            let https = tls.listener_for(&rule).map(|t| {
+                let [listener, pool, member_id] = self.ids(key, format!("{identity}/https"));
+                Listener {
+                    uuid: listener.to_string(),
+                    protocol: "TERMINATED_HTTPS",
+                    port: 443,
+                    pool: Pool {
+                        uuid: pool.to_string(),
+                        rule: rule.clone(),
+                        members: vec![Member {
+                            uuid: member_id.to_string(),
+                            ..member.clone()
+                        }],
+                    },
+                    tls: Some(t),
+                }
+            });
             let pool = Pool {
                 uuid: pool.to_string(),
                 rule,
@@ -431,7 +465,9 @@ impl KubeManager {
                 protocol: "HTTP",
                 port: 80,
                 pool,
+                tls: None,
             });
+            listeners.extend(https);
         }
         if missing {
             ctx.note(
@@ -453,6 +489,14 @@ impl KubeManager {
             fip_pool,
             vmi,
             listeners,
+            certificates: {
+                let secrets = self
+                    .secrets
+                    .iter()
+                    .map(|(k, v)| (k.clone(), &**v))
+                    .collect();
+                tls.certificates(&secrets)
+            },
         };
         if previous.is_none() {
             let ips = fip.into_iter().chain([vip]).collect();

@@ -268,12 +268,36 @@ pub fn lb_config(lb: &Loadbalancer) -> LbConfig {
             rule,
             origin: Some(ingress_table::rule_origin(lb, listener)),
         };
+        // Contrail's `get_listeners`: listeners sharing a port share the first one's frontend
+        // and its default container; every listener adds its SNI containers.
+        let certificate = |container: &String| hc::Certificate {
+            container: container.clone(),
+            cn: lb
+                .certificates
+                .iter()
+                .find(|c| &c.container == container)
+                .and_then(|c| c.cn.clone()),
+        };
+        let sni = listener.tls.iter().flat_map(|t| &t.sni_containers);
         match frontends.iter_mut().find(|f| f.port == listener.port) {
-            Some(f) => f.pools.push(pool),
+            Some(f) => {
+                f.pools.push(pool);
+                if let Some(t) = &mut f.tls {
+                    t.certificates.extend(sni.map(certificate));
+                }
+            }
             None => frontends.push(hc::Frontend {
                 listener_uuid: listener.uuid.clone(),
                 port: listener.port,
                 pools: vec![pool],
+                tls: listener.tls.as_ref().map(|t| hc::FrontendTls {
+                    certificates: t
+                        .default_container
+                        .iter()
+                        .chain(sni)
+                        .map(certificate)
+                        .collect(),
+                }),
             }),
         }
         let members = listener

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::endpoint::{Client, WebServer, page};
+use super::haproxy::cfgline::{LineError, first_error};
 use super::proxy::Haproxy;
 use super::vrouter::Flows;
 use crate::control::config::PodInterface;
@@ -59,6 +60,30 @@ pub struct Pod {
     /// Runs the book's web server (image `contrail-webserver`).
     pub web: Option<(WebServer, Arc<HttpResponse>)>,
     pub client: Client,
+}
+
+/// Why the agent does not run a configuration it was given.
+enum Refusal {
+    /// A TLS container whose certificate it cannot write as a PEM file.
+    Certificate(String),
+    /// A line haproxy cannot read: its number and why.
+    Line(usize, LineError),
+}
+
+/// What stops `instance` from running: a certificate the agent cannot fetch (checked first, as
+/// the agent writes the PEM files before it starts haproxy), or a line haproxy refuses.
+fn refusal(instance: &HaproxyInstance) -> Option<Refusal> {
+    let missing = instance
+        .config
+        .frontends
+        .iter()
+        .filter_map(|f| f.tls.as_ref())
+        .flat_map(|t| &t.certificates)
+        .find(|c| c.cn.is_none());
+    if let Some(c) = missing {
+        return Some(Refusal::Certificate(c.container.clone()));
+    }
+    first_error(&instance.conf).map(|(line, why)| Refusal::Line(line, why))
 }
 
 pub struct Compute {
@@ -221,28 +246,40 @@ impl Compute {
                 self.service_fips.insert(fips.lb_uuid.clone(), fips);
                 self.apply_service_fips();
             }
-            Msg::HaproxyRun(instance) => self.run_haproxy(instance, ctx),
-            Msg::NodeUp(_) => {}
-            Msg::HaproxyStop { lb_uuid } => {
-                for h in self
-                    .haproxies
-                    .iter_mut()
-                    .filter(|h| h.running && h.instance.lb_uuid == lb_uuid)
-                {
-                    h.running = false;
+            Msg::HaproxyRun(instance) => match refusal(&instance) {
+                None => self.run_haproxy(instance, ctx),
+                Some(Refusal::Certificate(container)) => {
+                    // Contrail's agent cannot write the PEM file: its exception path stops
+                    // haproxy and removes the loadbalancer's folder.
                     ctx.note(
                         Actor::Agent(self.id),
-                        What::HaproxyStopped {
-                            uuid: lb_uuid.clone(),
-                            pid: h.pid,
+                        What::HaproxyFailed {
+                            uuid: instance.lb_uuid.clone(),
+                            reason: format!(
+                                "no certificate for TLS container {container} (Secret missing or \
+                                 tls.crt unreadable): haproxy stopped"
+                            ),
                         },
                     );
-                    if let Some(iface) = self.interfaces.get_mut(h.iface) {
-                        iface.live = false;
-                    }
+                    self.stop_haproxy(&instance.lb_uuid, ctx);
                 }
-                self.reindex();
-            }
+                Some(Refusal::Line(line, why)) => {
+                    // haproxy refuses the file; the running process, if any, keeps its old one.
+                    ctx.note(
+                        Actor::Agent(self.id),
+                        What::HaproxyFailed {
+                            uuid: instance.lb_uuid.clone(),
+                            reason: format!(
+                                "haproxy -f haproxy.conf: parsing [haproxy.conf:{line}]: {}; \
+                                 the new configuration does not run",
+                                why.as_str()
+                            ),
+                        },
+                    );
+                }
+            },
+            Msg::NodeUp(_) => {}
+            Msg::HaproxyStop { lb_uuid } => self.stop_haproxy(&lb_uuid, ctx),
             Msg::XmppRoutes { vrf, prefix, paths } => {
                 if paths.is_empty() {
                     self.routes.remove(&(vrf, prefix));
@@ -354,6 +391,28 @@ impl Compute {
                 }
             }
         }
+    }
+
+    /// Stops the running haproxy of a loadbalancer and takes its VIP interface down.
+    fn stop_haproxy(&mut self, lb_uuid: &Arc<str>, ctx: &mut Ctx) {
+        for h in self
+            .haproxies
+            .iter_mut()
+            .filter(|h| h.running && h.instance.lb_uuid == *lb_uuid)
+        {
+            h.running = false;
+            ctx.note(
+                Actor::Agent(self.id),
+                What::HaproxyStopped {
+                    uuid: lb_uuid.clone(),
+                    pid: h.pid,
+                },
+            );
+            if let Some(iface) = self.interfaces.get_mut(h.iface) {
+                iface.live = false;
+            }
+        }
+        self.reindex();
     }
 
     fn run_haproxy(&mut self, instance: Arc<HaproxyInstance>, ctx: &mut Ctx) {

@@ -8,9 +8,11 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use crate::scenario::curl::sni;
+use crate::scenario::model::Scheme;
 use crate::sim::hash::FastMap;
-use crate::trace::{Outcome, Step, Tag};
-use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
+use crate::trace::{DropReason, Outcome, Step, Tag};
+use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags, TlsRequest};
 use crate::world::Ctx;
 use crate::world::msg::CurlJob;
 
@@ -137,10 +139,17 @@ impl Client {
         tc.receive(packet, tag, ctx);
         if was == State::SynSent && packet.flags.has(TcpFlags::SYN) {
             tc.send(ACK, Payload::Empty, ctx, emit);
-            let request = Payload::Request(Arc::new(build_request(job)));
-            tc.send(PSH_ACK, request, ctx, emit);
+            let request = Arc::new(build_request(job));
+            let payload = if job.request.url.scheme == Scheme::Https {
+                let sni: Option<Arc<str>> = sni(&job.request.url).map(Arc::from);
+                ctx.step(Step::TlsHello { sni: sni.clone() });
+                Payload::TlsRequest(Arc::new(TlsRequest { sni, request }))
+            } else {
+                Payload::Request(request)
+            };
+            tc.send(PSH_ACK, payload, ctx, emit);
         }
-        if let Payload::Response(response) = &packet.payload {
+        if let Some(response) = packet.payload.response() {
             ctx.trace.outcomes.push(Outcome {
                 request: job.request_id,
                 at: ctx.now,
@@ -227,6 +236,9 @@ impl WebServer {
             });
             tc.send(FIN_PSH_ACK, Payload::Response(page.clone()), ctx, emit);
             answered = true;
+        } else if let Payload::TlsRequest(_) = &packet.payload {
+            // The book's web server speaks plain HTTP only.
+            ctx.step(Step::Drop(DropReason::TlsMismatch));
         } else if packet.flags.has(TcpFlags::FIN) {
             tc.send(ACK, Payload::Empty, ctx, emit);
         }

@@ -9,12 +9,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::endpoint::{Emit, TaggedConn};
+use super::haproxy::config::FrontendTls;
 use super::haproxy::kubernetes::HTTP_404_BODY;
 use super::haproxy::rules::{HTTP_503_BODY, split_target};
 use super::haproxy::{Choice, choose};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, State};
 use crate::sim::hash::FastMap;
-use crate::trace::{HttpRule, Step, Tag};
+use crate::trace::{DropReason, HttpRule, Step, Tag};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
 use crate::world::Ctx;
 use crate::world::msg::HaproxyInstance;
@@ -83,10 +84,32 @@ impl Haproxy {
             return true;
         };
         tc.receive(packet, tag, ctx);
-        if let Payload::Request(request) = &packet.payload {
-            let request = request.clone();
-            self.route(key, &request, tag, ctx, emit);
-        } else if packet.flags.has(TcpFlags::FIN)
+        let tls = self.frontend_tls(key.sport);
+        match (&packet.payload, tls) {
+            (Payload::Request(request), None) => {
+                let request = request.clone();
+                self.route(key, &request, tag, ctx, emit);
+            }
+            (Payload::TlsRequest(t), Some(tls)) => {
+                let certificate = tls
+                    .choose(t.sni.as_deref())
+                    .and_then(|c| c.file(&self.instance.lb_uuid))
+                    .unwrap_or_default();
+                ctx.step(Step::TlsTerminated {
+                    sni: t.sni.clone(),
+                    certificate: certificate.into(),
+                });
+                let request = t.request.clone();
+                self.route(key, &request, tag, ctx, emit);
+            }
+            // TLS on a plain-HTTP frontend, or plain HTTP on a TLS one: no HTTP request.
+            (Payload::Request(_) | Payload::TlsRequest(_), _) => {
+                ctx.step(Step::Drop(DropReason::TlsMismatch));
+            }
+            _ => {}
+        }
+        if packet.payload.is_empty()
+            && packet.flags.has(TcpFlags::FIN)
             && let Some(tc) = self.front.get_mut(&key)
         {
             tc.send(ACK, Payload::Empty, ctx, emit);
@@ -142,8 +165,9 @@ impl Haproxy {
                 Choice::NotFound => not_found(),
                 _ => unavailable(),
             };
+            let payload = self.answer(front.sport, Arc::new(page));
             if let Some(tc) = self.front.get_mut(&front) {
-                tc.send(FIN_PSH_ACK, Payload::Response(Arc::new(page)), ctx, emit);
+                tc.send(FIN_PSH_ACK, payload, ctx, emit);
             }
             return;
         };
@@ -184,6 +208,25 @@ impl Haproxy {
             .insert(tc.conn.key, (tc, front, Arc::new(forwarded)));
     }
 
+    /// The TLS of the frontend listening on `port`, if it ends TLS.
+    fn frontend_tls(&self, port: u16) -> Option<&FrontendTls> {
+        self.instance
+            .config
+            .frontends
+            .iter()
+            .find(|f| f.port == port)
+            .and_then(|f| f.tls.as_ref())
+    }
+
+    /// A response to the client of the frontend on `port`: inside TLS on a TLS frontend.
+    fn answer(&self, port: u16, response: Arc<HttpResponse>) -> Payload {
+        if self.frontend_tls(port).is_some() {
+            Payload::TlsResponse(response)
+        } else {
+            Payload::Response(response)
+        }
+    }
+
     fn on_backend_segment(
         &mut self,
         packet: &Packet,
@@ -205,10 +248,11 @@ impl Haproxy {
             tc.send(FIN_ACK, Payload::Empty, ctx, emit);
         }
         let front = *front;
-        if let Payload::Response(response) = &packet.payload
-            && let Some(ftc) = self.front.get_mut(&front)
-        {
-            ftc.send(FIN_PSH_ACK, Payload::Response(response.clone()), ctx, emit);
+        if let Payload::Response(response) = &packet.payload {
+            let payload = self.answer(front.sport, response.clone());
+            if let Some(ftc) = self.front.get_mut(&front) {
+                ftc.send(FIN_PSH_ACK, payload, ctx, emit);
+            }
         }
         if self
             .back

@@ -27,6 +27,7 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1beta1", "Ingress"),
     ("extensions/v1beta1", "Ingress"),
+    ("v1", "Secret"),
 ];
 
 fn supported_list() -> String {
@@ -125,6 +126,15 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
             m.ignore(&["spec"]);
             Some(Spec::Namespace)
         }
+        Kind::Secret => {
+            if let Some(s) = spec_node {
+                diags.push(
+                    Diagnostic::error(Some(s.origin.clone()), "unknown field `spec`")
+                        .with_hint("a Secret has no spec: write `type`, `data` and `stringData` at the top level"),
+                );
+            }
+            Some(Spec::Secret(specs::secret(&mut m, diags)))
+        }
         _ => match spec_node {
             None => {
                 m.report_missing("spec", diags);
@@ -195,6 +205,7 @@ fn resolve_kind(
             "Pod" => Kind::Pod,
             "Service" => Kind::Service,
             "Deployment" => Kind::Deployment,
+            "Secret" => Kind::Secret,
             _ => Kind::Ingress,
         });
     }

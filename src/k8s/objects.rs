@@ -34,6 +34,7 @@ pub enum Kind {
     Service,
     Deployment,
     Ingress,
+    Secret,
 }
 
 impl Kind {
@@ -44,6 +45,7 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
             Kind::Ingress => "Ingress",
+            Kind::Secret => "Secret",
         }
     }
 
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Service => "service",
             Kind::Deployment => "deployment",
             Kind::Ingress => "ingress",
+            Kind::Secret => "secret",
         }
     }
 }
@@ -76,6 +79,7 @@ impl Object {
             Spec::Service(_) => Kind::Service,
             Spec::Deployment(_) => Kind::Deployment,
             Spec::Ingress(_) => Kind::Ingress,
+            Spec::Secret(_) => Kind::Secret,
         }
     }
 }
@@ -88,7 +92,20 @@ pub enum Spec {
     Service(ServiceSpec),
     Deployment(DeploymentSpec),
     Ingress(IngressSpec),
+    /// A Secret has no `spec`: its `type` and `data` live here.
+    Secret(SecretSpec),
 }
+
+/// A Secret's `type` and its `data` (decoded) merged with `stringData`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretSpec {
+    /// `kubernetes.io/tls`, `Opaque` (the default), ...
+    pub secret_type: String,
+    pub data: BTreeMap<String, Vec<u8>>,
+}
+
+/// The Secret type an Ingress's TLS uses; the apiserver requires `tls.crt` and `tls.key` in it.
+pub const TLS_SECRET_TYPE: &str = "kubernetes.io/tls";
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodSpec {
@@ -170,6 +187,17 @@ pub struct IngressSpec {
     pub class: Option<String>,
     /// The apiVersion it was written in, so it is shown back in that shape.
     pub api_version: &'static str,
+    /// `spec.tls`: the hosts served over TLS with each Secret's certificate.
+    pub tls: Vec<IngressTls>,
+}
+
+/// One `spec.tls` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngressTls {
+    /// Empty: every host (Contrail names this `ALL`).
+    pub hosts: Vec<String>,
+    /// Without a Secret the entry is ignored (as Contrail's kube-manager does).
+    pub secret_name: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 pub mod charts;
 pub mod compare;
+pub mod curl_output;
 pub mod jsonl;
 pub mod names;
 pub mod show;

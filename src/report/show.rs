@@ -93,6 +93,7 @@ fn get(
         (Kind::Ingress, _) => &["NAME", "HOSTS", "ADDRESS", "PORTS", "AGE"],
         (Kind::Deployment, _) => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         (Kind::Namespace, _) => &["NAME", "STATUS", "AGE"],
+        (Kind::Secret, _) => &["NAME", "TYPE", "DATA", "AGE"],
     };
     rows.push(header.iter().map(|s| s.to_string()).collect());
     for o in &objects {
@@ -187,8 +188,16 @@ fn get(
                     hosts.join(",")
                 };
                 let address = addresses(&o.status.load_balancer);
-                vec![meta.name.clone(), hosts, address, "80".into(), a]
+                // kubectl lists 443 when the Ingress has a `tls` section.
+                let ports = if spec.tls.is_empty() { "80" } else { "80, 443" };
+                vec![meta.name.clone(), hosts, address, ports.into(), a]
             }
+            Spec::Secret(s) => vec![
+                meta.name.clone(),
+                s.secret_type.clone(),
+                s.data.len().to_string(),
+                a,
+            ],
             Spec::Deployment(spec) => {
                 let ready = world
                     .apiserver
@@ -268,6 +277,14 @@ fn to_json(o: &StoredObject) -> Value {
             json!({}),
         ),
         Spec::Ingress(spec) => ingress_json(spec, &port, lb_status),
+        Spec::Secret(s) => {
+            let data: serde_json::Map<String, Value> = s
+                .data
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(base64_encode(v))))
+                .collect();
+            return json!({"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": s.secret_type, "data": data});
+        }
     };
     json!({"apiVersion": api_version, "kind": o.object.kind().as_str(), "metadata": metadata, "spec": spec, "status": status})
 }
@@ -343,8 +360,27 @@ fn loadbalancers(world: &World) -> String {
         if let Some(vmi) = &lb.vmi {
             let _ = writeln!(out, "  virtual-machine-interface: {vmi}");
         }
+        for c in &lb.certificates {
+            let _ = writeln!(
+                out,
+                "  tls container {}: {}",
+                c.container,
+                c.cn.as_ref()
+                    .map_or("no readable certificate".to_string(), |cn| format!(
+                        "certificate CN={cn}"
+                    ))
+            );
+        }
         for l in &lb.listeners {
             let _ = writeln!(out, "  listener {}  {} {}", l.uuid, l.protocol, l.port);
+            if let Some(t) = &l.tls {
+                let _ = writeln!(
+                    out,
+                    "    default_tls_container: {}  sni_containers: [{}]",
+                    t.default_container.as_deref().unwrap_or("-"),
+                    t.sni_containers.join(", ")
+                );
+            }
             let rule = match &l.pool.rule {
                 crate::control::config::PoolRule::Default => "type=default".to_string(),
                 crate::control::config::PoolRule::Service => "type=service".to_string(),
@@ -649,4 +685,41 @@ fn flows(world: &World, node: &str) -> Result<String, String> {
         ]);
     }
     Ok(format!("[root@{} ~]# flow -l\n{}", c.name, table(&rows)))
+}
+
+/// Standard base64 with padding, as kubectl shows Secret data.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_encode_round_trips() {
+        for text in ["", "h", "he", "hel", "hello!", "tls.crt\n"] {
+            let encoded = super::base64_encode(text.as_bytes());
+            assert_eq!(
+                crate::k8s::certificate::base64_decode(&encoded).as_deref(),
+                Some(text.as_bytes())
+            );
+        }
+        assert_eq!(super::base64_encode(b"hello"), "aGVsbG8=");
+    }
 }

@@ -103,6 +103,7 @@ pub fn describe(world: &World, what: &What) -> String {
             None => format!("starts haproxy {uuid}: pid {pid}"),
         },
         What::HaproxyStopped { uuid, pid } => format!("stops haproxy {uuid} (pid {pid})"),
+        What::HaproxyFailed { uuid, reason } => format!("haproxy {uuid}: FAILED: {reason}"),
         What::Published {
             vrf,
             prefix,

@@ -27,50 +27,7 @@ pub fn hop_names(world: &World, request: u32) -> Vec<String> {
 
 /// What curl prints, then the trace.
 pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
-    let verbose = r.request.verbose;
-    if verbose {
-        let _ = writeln!(out, "*   Trying {}:{}...", r.destination, r.port);
-        let _ = writeln!(
-            out,
-            "* Connected to {} ({}) port {}",
-            r.host_header.split(':').next().unwrap_or(""),
-            r.destination,
-            r.port
-        );
-        let req = crate::dataplane::endpoint::build_request(&crate::world::msg::CurlJob {
-            request_id: r.request_id,
-            request: r.request.clone(),
-            destination: r.destination,
-            port: r.port,
-            host_header: r.host_header.clone(),
-        });
-        let _ = writeln!(out, "> {} {} {}", req.method, req.target, req.version);
-        for (n, v) in &req.headers {
-            let _ = writeln!(out, "> {n}: {v}");
-        }
-        out.push_str(">\n");
-    }
-    match &r.response {
-        Some(resp) => {
-            if verbose {
-                let _ = writeln!(out, "< {} {} {}", resp.version, resp.status, resp.reason);
-                for (n, v) in &resp.headers {
-                    let _ = writeln!(out, "< {n}: {v}");
-                }
-                out.push_str("<\n");
-            }
-            for line in resp.body.lines().filter(|l| !verbose_only(l)) {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "curl: (7) Failed to connect to {} port {}: {}",
-                r.destination, r.port, r.disposition
-            );
-        }
-    }
+    super::curl_output::render(world, r, out);
     let status = r.response.as_ref().map_or("no response".to_string(), |x| {
         format!("{} {}", x.status, x.reason)
     });
@@ -85,16 +42,6 @@ pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
         (r.finished.0 - r.started.0) / 1000
     );
     render_trace(world, r.request_id, out);
-}
-
-/// Body lines that only decorate the page (styles, images) are left out of the text view.
-fn verbose_only(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with("<style")
-        || t.starts_with("</style")
-        || t.starts_with("h1")
-        || t.starts_with("h3 ")
-        || t.starts_with("<img")
 }
 
 /// The packets of each connection, each with its path and its decisions.
@@ -179,6 +126,8 @@ fn notable(step: &Step) -> bool {
             | Step::Served { .. }
             | Step::Drop(_)
             | Step::FlowCreated { .. }
+            | Step::TlsHello { .. }
+            | Step::TlsTerminated { .. }
     )
 }
 
@@ -272,6 +221,14 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
         },
         Step::ProxyConnect { from, to, .. } => format!("proxies {from} over a new connection {to}"),
         Step::Served { status } => format!("web server answers {status}"),
+        Step::TlsHello { sni } => format!(
+            "TLS ClientHello, server name {} (handshake abstracted); the request goes as TLS application data",
+            sni.as_deref().unwrap_or("(none: an address)")
+        ),
+        Step::TlsTerminated { sni, certificate } => format!(
+            "TLS terminated: server name {} -> certificate {certificate}",
+            sni.as_deref().unwrap_or("(none)")
+        ),
         Step::Drop(reason) => format!("DROP: {}", reason.as_str()),
     })
 }

@@ -10,7 +10,9 @@ use std::net::Ipv4Addr;
 
 use crate::diag::{Diagnostic, Origin};
 use crate::k8s::objects::Kind;
-use crate::scenario::model::{AddressField, AddressRef, CurlRequest, Resolve, Url, UrlHost};
+use crate::scenario::model::{
+    AddressField, AddressRef, CurlRequest, Resolve, Scheme, Url, UrlHost,
+};
 use crate::yaml::closest;
 
 /// The options understood, for hints.
@@ -25,11 +27,13 @@ const OPTIONS: &[&str] = &[
     "--silent",
     "-i",
     "--include",
+    "-k",
+    "--insecure",
     "--resolve",
 ];
 
 const OPTIONS_HINT: &str = "supported options: -H/--header 'Name: value', -X/--request METHOD, \
-     -v/--verbose, -s/--silent, -i/--include, --resolve host:port:address";
+     -v/--verbose, -s/--silent, -i/--include, -k/--insecure, --resolve host:port:address";
 
 const PLACEHOLDER_HINT: &str = "placeholders: {ingress/NAME.vip}, {ingress/NAME.fip}, \
      {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}";
@@ -48,6 +52,7 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         raw: raw.to_string(),
         method: "GET".to_string(),
         url: Url {
+            scheme: Scheme::Http,
             host: UrlHost::Name(String::new()),
             port: None,
             path: "/".into(),
@@ -55,6 +60,8 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         },
         headers: Vec::new(),
         verbose: false,
+        include: false,
+        insecure: false,
         resolve: Vec::new(),
     };
     let mut url = None;
@@ -95,8 +102,14 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
                 })?);
             }
             "-v" | "--verbose" => req.verbose = true,
-            "-s" | "--silent" | "-i" | "--include" => {}
-            _ if is_flag_cluster(&word) => req.verbose |= word.contains('v'),
+            "-i" | "--include" => req.include = true,
+            "-k" | "--insecure" => req.insecure = true,
+            "-s" | "--silent" => {}
+            _ if is_flag_cluster(&word) => {
+                req.verbose |= word.contains('v');
+                req.include |= word.contains('i');
+                req.insecure |= word.contains('k');
+            }
             _ if word.starts_with('-') && word.len() > 1 => {
                 let mut d = err(format!("unsupported curl option `{word}`"));
                 d = match closest(&word, OPTIONS) {
@@ -120,6 +133,12 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         err("the curl command has no URL".to_string())
             .with_hint("e.g. curl http://{ingress/NAME.vip}/path")
     })?;
+    if req.url.scheme == Scheme::Https && !req.insecure {
+        return Err(err(
+            "https:// without -k: curl would verify the server's certificate, which the simulator does not model".to_string()
+        )
+        .with_hint("add -k (--insecure), as for a self-signed certificate; the handshake is abstracted, not checked"));
+    }
     Ok(req)
 }
 
@@ -133,10 +152,10 @@ fn split_short(word: &str) -> (&str, Option<&str>) {
     (word, None)
 }
 
-/// `-sv`, `-vi`, ...: several flag letters at once.
+/// `-sv`, `-vik`, ...: several flag letters at once.
 fn is_flag_cluster(word: &str) -> bool {
     word.strip_prefix('-')
-        .is_some_and(|r| r.len() > 1 && r.chars().all(|c| "vsi".contains(c)))
+        .is_some_and(|r| r.len() > 1 && r.chars().all(|c| "vsik".contains(c)))
 }
 
 fn header(h: &str) -> Result<(String, String), String> {
@@ -178,20 +197,25 @@ fn resolve(r: &str) -> Result<Resolve, String> {
     })
 }
 
-/// Parses a URL: `[http://]host[:port][/path][?query]`.
+/// Parses a URL: `[http[s]://]host[:port][/path][?query][#fragment]`.
 pub fn parse_url(word: &str) -> Result<Url, (String, &'static str)> {
-    let rest = match word.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
-        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
+    if word.chars().any(char::is_whitespace) {
+        // curl 7.x: "URL using bad/illegal format or missing URL".
+        return Err((
+            format!("the URL {word:?} holds a blank, which curl refuses (error 3)"),
+            "write a space in a path as %20",
+        ));
+    }
+    let (scheme, rest) = match word.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
+        Some((scheme, _)) => {
             return Err((
-                format!("https is not simulated: {word:?}"),
-                "Contrail's ingress haproxy in the book serves plain HTTP on port 80; use http://",
+                format!("unsupported URL scheme {scheme:?}"),
+                "use http:// or https://",
             ));
         }
-        Some((scheme, _)) => {
-            return Err((format!("unsupported URL scheme {scheme:?}"), "use http://"));
-        }
-        None => word,
+        None => (Scheme::Http, word),
     };
     let rest = rest.split('#').next().unwrap_or_default();
     // A placeholder holds a '/', so the authority ends after its closing brace.
@@ -236,6 +260,7 @@ pub fn parse_url(word: &str) -> Result<Url, (String, &'static str)> {
         ));
     }
     Ok(Url {
+        scheme,
         host: host_part(host)?,
         port,
         path,
@@ -291,6 +316,30 @@ fn placeholder(inner: &str) -> Result<AddressRef, (String, &'static str)> {
     })
 }
 
+/// The Host header curl sends for `url` connected at `destination`: the URL's host (the address
+/// for a placeholder) and its port, unless the port is the scheme's default (curl 7.x leaves an
+/// explicit `:80` out of `http://host:80/`).
+pub fn host_header(url: &Url, destination: Ipv4Addr) -> String {
+    let host = match &url.host {
+        UrlHost::Ip(ip) => ip.to_string(),
+        UrlHost::Name(n) => n.clone(),
+        UrlHost::Placeholder(_) => destination.to_string(),
+    };
+    match url.port.filter(|p| *p != url.scheme.default_port()) {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    }
+}
+
+/// The server name curl sends in its TLS ClientHello: the URL's host name; none for an address
+/// (curl sends no SNI for an IP literal, and a placeholder is an address).
+pub fn sni(url: &Url) -> Option<&str> {
+    match (&url.scheme, &url.host) {
+        (Scheme::Https, UrlHost::Name(n)) => Some(n),
+        _ => None,
+    }
+}
+
 /// Every placeholder a request names (URL host and `--resolve` addresses).
 pub fn placeholders(req: &CurlRequest) -> impl Iterator<Item = &AddressRef> {
     std::iter::once(&req.url.host)
@@ -342,9 +391,28 @@ mod tests {
     }
 
     #[test]
+    fn host_header_leaves_the_default_port_out() {
+        let url = |s: &str| parse_url(s).unwrap();
+        let d = Ipv4Addr::new(10, 47, 255, 250);
+        assert_eq!(host_header(&url("http://a.io:80/"), d), "a.io");
+        assert_eq!(host_header(&url("http://a.io:8080/"), d), "a.io:8080");
+        assert_eq!(host_header(&url("https://a.io:443/"), d), "a.io");
+        assert_eq!(host_header(&url("https://a.io:80/"), d), "a.io:80");
+        assert_eq!(
+            host_header(&url("http://{ingress/i.vip}:81/"), d),
+            "10.47.255.250:81"
+        );
+        let r = parse("-ki https://A.io/x").unwrap();
+        assert!(r.insecure && r.include);
+        assert_eq!((r.url.port_or_default(), sni(&r.url)), (443, Some("a.io")));
+        assert_eq!(sni(&url("https://10.1.1.1/")), None);
+    }
+
+    #[test]
     fn rejects_bad_input() {
         let msg = |s: &str| parse(s).unwrap_err().message;
-        assert!(msg("https://a/").contains("https"));
+        assert!(msg("https://a/").contains("-k") || msg("https://a/").contains("certificate"));
+        assert!(msg("'http://a/b c'").contains("blank"));
         assert!(msg("--max-time 3 http://a/").contains("unsupported curl option `--max-time`"));
         assert!(msg("-H 'Host' http://a/").contains("no ':'"));
         assert!(msg("'http://a/").contains("cannot split"));

@@ -201,17 +201,55 @@ pub struct CurlRequest {
     pub headers: Vec<(String, String)>,
     /// `-v`.
     pub verbose: bool,
+    /// `-i`: the response head is printed before the body.
+    pub include: bool,
+    /// `-k`: the server's certificate is not verified (required for `https://`).
+    pub insecure: bool,
     /// `--resolve host:port:addr`.
     pub resolve: Vec<Resolve>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Url {
+    pub scheme: Scheme,
     pub host: UrlHost,
+    /// A port written in the URL.
     pub port: Option<u16>,
     /// Starts with `/`; no query string.
     pub path: String,
     pub query: Option<String>,
+}
+
+impl Url {
+    /// The port connected to: the written one, else the scheme's.
+    pub fn port_or_default(&self) -> u16 {
+        self.port.unwrap_or(self.scheme.default_port())
+    }
+}
+
+/// `http://` (the default) or `https://`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheme {
+    #[default]
+    Http,
+    /// HTTP inside TLS; the simulator abstracts the handshake into one exchange.
+    Https,
+}
+
+impl Scheme {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

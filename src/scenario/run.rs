@@ -304,12 +304,8 @@ impl Run {
     ) -> Result<CurlResult, RunError> {
         let (to, resolve_hosts) = self.source(from, ns, origin)?;
         let destination = self.resolve(&request.url, request, resolve_hosts, ns, origin)?;
-        let port = request.url.port.unwrap_or(80);
-        let host_header = match (&request.url.host, request.url.port) {
-            (UrlHost::Ip(ip), p) => with_port(ip.to_string(), p),
-            (UrlHost::Name(n), p) => with_port(n.clone(), p),
-            (UrlHost::Placeholder(_), p) => with_port(destination.to_string(), p),
-        };
+        let port = request.url.port_or_default();
+        let host_header = crate::scenario::curl::host_header(&request.url, destination);
         let request_id = self.next_request;
         self.next_request += 1;
         let started = self.world.now();
@@ -444,13 +440,14 @@ impl Run {
                 .address_of(r, ns)
                 .ok_or_else(|| unknown(origin, &r.to_string())),
             UrlHost::Name(name) => {
-                let port = url.port.unwrap_or(80);
+                let port = url.port_or_default();
                 if let Some(r) = request
                     .resolve
                     .iter()
                     .find(|r| r.host.eq_ignore_ascii_case(name) && r.port == port)
                 {
                     let fake = Url {
+                        scheme: url.scheme,
                         host: r.address.clone(),
                         port: None,
                         path: String::new(),
@@ -501,13 +498,6 @@ impl Run {
             (Kind::Pod, AddressField::Ip) => stored.status.pod_ip,
             _ => None,
         }
-    }
-}
-
-fn with_port(host: String, port: Option<u16>) -> String {
-    match port {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
     }
 }
 

@@ -67,10 +67,11 @@ fn get(rest: &[&str]) -> Result<Show, (String, String)> {
         "pod" | "pods" | "po" => Kind::Pod,
         "deployment" | "deployments" | "deploy" => Kind::Deployment,
         "namespace" | "namespaces" | "ns" => Kind::Namespace,
+        "secret" | "secrets" => Kind::Secret,
         other => {
             return Err((
                 format!("`kubectl get` of unknown kind {other:?}"),
-                "kinds: ingress, svc, pods, deployments, namespaces".to_string(),
+                "kinds: ingress, svc, pods, deployments, namespaces, secrets".to_string(),
             ));
         }
     };

@@ -95,7 +95,7 @@ pub enum NextHop {
 /// Every disposition a request can end with: answered by a pod (`delivered`), by haproxy's 503
 /// (`no-backend`) or 404 (`not-found`, Kubernetes profile), by something else (`answered`), or
 /// dropped for a [`DropReason`].
-pub const DISPOSITIONS: [&str; 8] = [
+pub const DISPOSITIONS: [&str; 9] = [
     "delivered",
     "no-backend",
     "not-found",
@@ -104,6 +104,7 @@ pub const DISPOSITIONS: [&str; 8] = [
     "refused",
     "node-down",
     "no-flow",
+    "tls-mismatch",
 ];
 
 /// Why a packet went no further.
@@ -114,6 +115,8 @@ pub enum DropReason {
     NoListener,
     NodeDown,
     NoFlow,
+    /// TLS sent where the listener speaks plain HTTP, or plain HTTP where it expects TLS.
+    TlsMismatch,
 }
 
 impl DropReason {
@@ -123,6 +126,7 @@ impl DropReason {
             DropReason::NoListener => "refused",
             DropReason::NodeDown => "node-down",
             DropReason::NoFlow => "no-flow",
+            DropReason::TlsMismatch => "tls-mismatch",
         }
     }
 }
@@ -199,6 +203,15 @@ pub enum Step {
     /// A web server answered.
     Served {
         status: u16,
+    },
+    /// curl opened TLS (handshake abstracted) with this server name and sent the request in it.
+    TlsHello {
+        sni: Option<Arc<str>>,
+    },
+    /// haproxy ended TLS: the certificate file its bind line picked for the server name.
+    TlsTerminated {
+        sni: Option<Arc<str>>,
+        certificate: Arc<str>,
     },
     Drop(DropReason),
 }

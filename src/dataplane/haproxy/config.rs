@@ -28,6 +28,69 @@ pub struct Frontend {
     pub port: u16,
     /// In file order: `use_backend` rules are tried in this order.
     pub pools: Vec<FrontendPool>,
+    /// A TLS frontend (`bind … ssl crt …`): haproxy ends TLS, then routes the HTTP inside.
+    pub tls: Option<FrontendTls>,
+}
+
+/// The certificates of a TLS frontend, in bind-line order: haproxy gives a client the one whose
+/// name matches its SNI, else the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrontendTls {
+    pub certificates: Vec<Certificate>,
+}
+
+/// One `crt` of a bind line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certificate {
+    /// `<namespace>__<secret>`: the TLS container kube-manager names for a Secret.
+    pub container: String,
+    /// The certificate's common name, when the Secret exists and holds a readable certificate.
+    /// The vRouter agent writes it to `<lb folder>/<cn>.pem`.
+    pub cn: Option<String>,
+}
+
+impl Certificate {
+    /// The PEM file the agent writes, when the certificate could be read.
+    pub fn file(&self, lb_uuid: &str) -> Option<String> {
+        self.cn
+            .as_ref()
+            .map(|cn| format!("{}/{lb_uuid}/{cn}.pem", super::render::LB_DIR))
+    }
+
+    /// Whether haproxy gives this certificate to a client asking for `sni`: its name is the
+    /// server name (ASCII case-insensitively), or a `*.` wildcard over exactly one label of it.
+    pub fn matches(&self, sni: &str) -> bool {
+        let Some(cn) = &self.cn else { return false };
+        if cn.eq_ignore_ascii_case(sni) {
+            return true;
+        }
+        cn.strip_prefix("*.").is_some_and(|suffix| {
+            sni.split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest.eq_ignore_ascii_case(suffix))
+        })
+    }
+}
+
+impl FrontendTls {
+    /// The certificate haproxy presents for `sni`: the first matching one, else the first.
+    pub fn choose(&self, sni: Option<&str>) -> Option<&Certificate> {
+        sni.and_then(|s| self.certificates.iter().find(|c| c.matches(s)))
+            .or_else(|| self.certificates.first())
+    }
+
+    /// The `ssl crt …` part of the bind line: each certificate's file, or for one whose Secret
+    /// could not be read the driver's `crt__<container>` marker (a file haproxy never runs).
+    pub fn crt_list(&self, lb_uuid: &str) -> String {
+        let crts: Vec<String> = self
+            .certificates
+            .iter()
+            .map(|c| match c.file(lb_uuid) {
+                Some(f) => format!("crt {f}"),
+                None => format!("crt__{}", c.container),
+            })
+            .collect();
+        format!("ssl {}", crts.join(" "))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

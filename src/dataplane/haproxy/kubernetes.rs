@@ -65,9 +65,14 @@ pub fn render(cfg: &LbConfig) -> String {
 // `write!` into a `String` cannot fail; the results below are ignored for that reason.
 
 fn write_frontend(out: &mut String, cfg: &LbConfig, fe: &Frontend) {
+    let ssl = fe
+        .tls
+        .as_ref()
+        .map(|t| format!(" {}", t.crt_list(&cfg.lb_uuid)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "frontend {}\n\toption tcplog\n\tbind {}:{}\n\tmode http\n\toption forwardfor\n\
+        "frontend {}\n\toption tcplog\n\tbind {}:{}{ssl}\n\tmode http\n\toption forwardfor\n\
          \thttp-request set-var(txn.host) req.fhdr(host),field(1,:),lower",
         fe.listener_uuid, cfg.vip, fe.port
     );

@@ -94,12 +94,21 @@ pub(super) fn write_defaults(out: &mut String) {
 }
 
 fn write_frontend(out: &mut String, cfg: &LbConfig, fe: &Frontend, last: bool) {
-    // The empty string after the port is the (absent) TLS part of Contrail's `bind` line.
+    // After the port, Contrail's `bind` line holds its TLS part: empty for an HTTP listener,
+    // `ssl crt … no-sslv3` for TERMINATED_HTTPS (whose frontend has no `option forwardfor`).
+    let ssl = fe
+        .tls
+        .as_ref()
+        .map(|t| format!("{} no-sslv3", t.crt_list(&cfg.lb_uuid)))
+        .unwrap_or_default();
     let _ = write!(
         out,
-        "frontend {}\n\toption tcplog\n\tbind {}:{} \n\tmode http\n\toption forwardfor",
+        "frontend {}\n\toption tcplog\n\tbind {}:{} {ssl}\n\tmode http",
         fe.listener_uuid, cfg.vip, fe.port
     );
+    if fe.tls.is_none() {
+        out.push_str("\n\toption forwardfor");
+    }
     for pool in &fe.pools {
         write_pool_rule(out, pool);
         // Contrail's `"\n"` list item, joined with `"\n\t"`.

@@ -121,6 +121,7 @@ fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
                     }
                 })
                 .collect(),
+            tls: None,
         })
         .collect();
     LbConfig {

@@ -71,6 +71,7 @@ pub fn ingress_ss() -> LbConfig {
             listener_uuid: "d4a7e2b1-9c3f-4a6e-8b5d-2c1f0e9a8b7d".into(),
             port: 80,
             pools: vec![pool(SS_DEFAULT, PoolRule::Default)],
+            tls: None,
         }],
         backends: vec![backend(
             SS_DEFAULT,
@@ -93,6 +94,7 @@ pub fn ingress_sf() -> LbConfig {
                 pool(SF_DEV, acl("www.juniper.net", "/dev")),
                 pool(SF_QA, acl("www.juniper.net", "/qa")),
             ],
+            tls: None,
         }],
         backends: vec![
             backend(SF_DEV, "c0d1e2f3-a4b5-4c6d-8e7f-901a2b3c4d5e", WEBSERVICE_1),
@@ -116,6 +118,7 @@ pub fn ingress_vh() -> LbConfig {
                 pool(VH_JUNIPER, acl("www.juniper.net", "/")),
                 pool(VH_CISCO, acl("www.cisco.com", "/")),
             ],
+            tls: None,
         }],
         backends: vec![
             backend(

@@ -171,6 +171,7 @@ fn book_loadbalancers() -> Vec<Arc<Loadbalancer>> {
                             rule,
                             members,
                         },
+                        tls: None,
                     }
                 })
                 .collect();
@@ -189,6 +190,7 @@ fn book_loadbalancers() -> Vec<Arc<Loadbalancer>> {
                 fip_pool: None,
                 vmi: None,
                 listeners,
+                certificates: Vec::new(),
             })
         })
         .collect()

@@ -121,6 +121,7 @@ fn listener(i: usize, pool: String, rule: PoolRule, service: u8) -> Listener {
                 }),
             }],
         },
+        tls: None,
     }
 }
 
@@ -158,6 +159,7 @@ pub fn loadbalancers(set: &[IngressDef]) -> Vec<Arc<Loadbalancer>> {
                 fip_pool: None,
                 vmi: None,
                 listeners,
+                certificates: Vec::new(),
             })
         })
         .collect()

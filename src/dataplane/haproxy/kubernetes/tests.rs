@@ -26,6 +26,7 @@ fn fe(pools: Vec<FrontendPool>) -> Frontend {
         listener_uuid: HTTP_FRONTEND.into(),
         port: 80,
         pools,
+        tls: None,
     }
 }
 
@@ -174,6 +175,7 @@ fn shared_pools_get_one_backend_section() {
         listener_uuid: HTTPS_FRONTEND.into(),
         port: 443,
         pools,
+        tls: None,
     });
     let text = render(&c);
     assert_eq!(text.matches("backend p\n").count(), 1, "{text}");

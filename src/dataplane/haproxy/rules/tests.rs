@@ -25,6 +25,7 @@ fn fe(pools: Vec<FrontendPool>) -> Frontend {
         listener_uuid: "l".into(),
         port: 80,
         pools,
+        tls: None,
     }
 }
 
