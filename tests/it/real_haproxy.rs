@@ -14,3 +14,4 @@ mod model;
 pub(crate) mod process;
 pub(crate) mod referee;
 pub(crate) mod spec_model;
+pub(crate) mod tls;

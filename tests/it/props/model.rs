@@ -115,6 +115,7 @@ fn expect_spec(case: &Case, host: Option<&str>, path: &str) -> Expect {
     let def = IngressDef {
         rules,
         default: ing.default.flatten().map(|_| 0),
+        certs: Vec::new(),
     };
     match spec_model::decision(std::slice::from_ref(&def), host, path) {
         Decision::Rule(_, r, p) => Expect::Service(services[r][p]),

@@ -112,6 +112,7 @@ fn referee_case(bin: &Path, case: &Case, sim: &Simulated) -> Result<(), TestCase
             http11: true,
             target: req.target(),
             host: host_value(req, &res.host_header).map(str::to_owned),
+            sni: None,
         };
         let theirs = classify(&exchange(served.frontends[0], &raw.raw()));
         REQUESTS.fetch_add(1, Ordering::Relaxed);

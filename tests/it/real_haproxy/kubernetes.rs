@@ -25,10 +25,10 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 
 use super::arb::Request;
 use super::book;
-use super::echo::{Answer, classify, exchange};
+use super::echo::Answer;
 use super::golden::check_golden;
 use super::process::check_config;
-use super::referee::{answer_of, bin, serve_rendered};
+use super::referee::{answer_of, bin, certificate, send, serve_rendered};
 use super::spec_model::{self, IngressDef, decide};
 
 /// The rule table as the haproxy of the first Ingress runs it.
@@ -66,7 +66,7 @@ static REQUESTS: AtomicUsize = AtomicUsize::new(0);
 fn referee_case(
     bin: &Path,
     set: &[IngressDef],
-    requests: &[(Option<String>, String)],
+    requests: &[((Option<String>, String), (bool, Option<&'static str>))],
 ) -> Result<(), TestCaseError> {
     let cfg = table(set);
     let rendered = render(&cfg);
@@ -77,20 +77,28 @@ fn referee_case(
     }
     let served = serve_rendered(bin, &rendered, &cfg);
     let mut disagreements = String::new();
-    for (host, path) in requests {
+    for ((host, path), (https, sni)) in requests {
         let req = Request {
             http11: true,
             target: path.clone(),
             host: host.clone(),
+            sni: sni.map(str::to_owned),
         };
-        let theirs = classify(&exchange(served.frontends[0], &req.raw()));
+        // Over TLS when asked and the table has an https frontend (the second one).
+        let f = usize::from(*https && cfg.frontends.len() > 1);
+        let fe = &cfg.frontends[f];
+        let theirs = send(served.frontends[f], fe, &req);
         REQUESTS.fetch_add(1, Ordering::Relaxed);
-        let ours = answer_of(choose(&cfg, &cfg.frontends[0], host.as_deref(), path));
+        let ours = (
+            answer_of(choose(&cfg, fe, host.as_deref(), path)),
+            certificate(fe, &req),
+        );
         let spec = decide(set, host.as_deref(), path).map_or(Answer::NotFound, Answer::Backend);
-        if theirs != ours || ours != spec {
+        if theirs != ours || ours.0 != spec {
             disagreements.push_str(&format!(
-                "{:?}\n  haproxy:   {theirs:?}\n  simulator: {ours:?}\n  spec:      {spec:?}\n",
-                req.raw()
+                "{:?} on {} (server name {sni:?})\n  haproxy:   {theirs:?}\n  simulator: {ours:?}\n  spec:      {spec:?}\n",
+                req.raw(),
+                fe.listener_uuid
             ));
         }
     }
@@ -115,7 +123,23 @@ fn generated_kubernetes_tables_route_like_the_simulator_and_the_spec() {
     };
     let strategy = (
         spec_model::ingress_set(),
-        proptest::collection::vec(spec_model::request(), 12),
+        proptest::collection::vec(
+            (
+                spec_model::request(),
+                (
+                    any::<bool>(),
+                    proptest::sample::select(
+                        &[
+                            None,
+                            Some("www.juniper.net"),
+                            Some("x.a.io"),
+                            Some("other.org"),
+                        ][..],
+                    ),
+                ),
+            ),
+            12,
+        ),
     );
     let mut runner = TestRunner::new(config);
     let result = runner.run(&strategy, |(set, requests)| {

@@ -13,6 +13,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use contrail_sim::control::config::{Listener, Loadbalancer, Member, Pool, PoolRule, Provider};
+use contrail_sim::dataplane::haproxy::config::Certificate;
 use contrail_sim::k8s::objects::{Kind, PathType};
 use contrail_sim::scenario::model::ObjectKey;
 use contrail_sim::sim::Time;
@@ -53,6 +54,8 @@ pub struct RuleDef {
 pub struct IngressDef {
     pub rules: Vec<RuleDef>,
     pub default: Option<u8>,
+    /// The common names of its `spec.tls` certificates (Secrets all readable).
+    pub certs: Vec<&'static str>,
 }
 
 fn path_def() -> impl Strategy<Value = PathDef> {
@@ -83,8 +86,13 @@ fn ingress_def() -> impl Strategy<Value = IngressDef> {
     (
         proptest::collection::vec(rule, 0..=3),
         proptest::option::weighted(0.3, 0u8..4),
+        proptest::sample::subsequence(super::arb::CERT_NAMES, 0..=2),
     )
-        .prop_map(|(rules, default)| IngressDef { rules, default })
+        .prop_map(|(rules, default, certs)| IngressDef {
+            rules,
+            default,
+            certs,
+        })
 }
 
 /// One to three Ingresses, in creation order.
@@ -159,7 +167,14 @@ pub fn loadbalancers(set: &[IngressDef]) -> Vec<Arc<Loadbalancer>> {
                 fip_pool: None,
                 vmi: None,
                 listeners,
-                certificates: Vec::new(),
+                certificates: ing
+                    .certs
+                    .iter()
+                    .map(|cn| Certificate {
+                        container: format!("ns-user-1__{}", cn.replace('*', "star")),
+                        cn: Some((*cn).to_owned()),
+                    })
+                    .collect(),
             })
         })
         .collect()
