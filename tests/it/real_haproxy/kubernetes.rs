@@ -63,10 +63,15 @@ proptest! {
 
 static REQUESTS: AtomicUsize = AtomicUsize::new(0);
 
+/// A request's Host header and path.
+type HostAndPath = (Option<String>, String);
+/// Whether a request goes over TLS, and the server name it offers.
+type Tls = (bool, Option<&'static str>);
+
 fn referee_case(
     bin: &Path,
     set: &[IngressDef],
-    requests: &[((Option<String>, String), (bool, Option<&'static str>))],
+    requests: &[(HostAndPath, Tls)],
 ) -> Result<(), TestCaseError> {
     let cfg = table(set);
     let rendered = render(&cfg);
