@@ -15,6 +15,7 @@ use crate::control::config::{
 use crate::control::ingress_tls::TlsHosts;
 use crate::control::ipam;
 use crate::dataplane::haproxy::Semantics;
+use crate::k8s::annotations;
 use crate::k8s::objects::{IngressBackend, Kind, PortRef, ServiceType, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
 use crate::scenario::model::ObjectKey;
@@ -24,7 +25,6 @@ use crate::world::msg::ApiWrite;
 use crate::world::timeline::{Actor, What};
 use crate::world::{Addr, Ctx, Msg, Part};
 
-const FIP_POOL_ANNOTATION: &str = "opencontrail.org/fip-pool";
 const INGRESS_CLASS: &str = "opencontrail";
 
 pub struct KubeManager {
@@ -195,19 +195,42 @@ impl KubeManager {
         self.pods.insert(key, (stored, iface));
     }
 
-    /// The pool named by the object's annotation, else its namespace's, else the global one.
-    fn fip_pool_for(&self, stored: &StoredObject) -> &'static str {
+    /// The pool an object's fip-pool annotation names (fully qualified), if it has one.
+    fn annotated_pool(meta: &crate::k8s::objects::Meta) -> Option<String> {
+        meta.annotations
+            .get(annotations::FIP_POOL)
+            .and_then(|a| annotations::fip_pool_fq_name(a).ok())
+    }
+
+    /// The pool of that fully qualified name, if the lab has it.
+    fn known_pool(&self, fq_name: &str) -> Option<&'static str> {
+        self.fip_pools.keys().copied().find(|k| *k == fq_name)
+    }
+
+    /// The pool kube-manager takes for an Ingress (`vnc_ingress.py`, `_get_floating_ip`): the one
+    /// its fip-pool annotation names, else its namespace's, else the global one. A named pool
+    /// that does not exist gives no floating IP: `Err` holds its name.
+    fn ingress_fip_pool(&self, stored: &StoredObject) -> Result<&'static str, String> {
         let ns = self.namespaces.get(&stored.object.meta.namespace);
-        let annotation = stored
-            .object
-            .meta
-            .annotations
-            .get(FIP_POOL_ANNOTATION)
-            .or_else(|| ns.and_then(|n| n.object.meta.annotations.get(FIP_POOL_ANNOTATION)));
-        match annotation {
-            Some(a) if a.contains("pool-ns-default") => NS_POOL_NAME,
-            _ => GLOBAL_POOL_NAME,
+        let named = Self::annotated_pool(&stored.object.meta)
+            .or_else(|| ns.and_then(|n| Self::annotated_pool(&n.object.meta)));
+        match named {
+            Some(fq) => self.known_pool(&fq).ok_or(fq),
+            None => Ok(GLOBAL_POOL_NAME),
         }
+    }
+
+    /// The pool kube-manager takes for a LoadBalancer Service (`vnc_service.py`): the one its
+    /// annotation names if it exists, else its namespace's if that exists, else the global one.
+    fn service_fip_pool(&self, stored: &StoredObject) -> &'static str {
+        let ns = self.namespaces.get(&stored.object.meta.namespace);
+        Self::annotated_pool(&stored.object.meta)
+            .and_then(|fq| self.known_pool(&fq))
+            .or_else(|| {
+                ns.and_then(|n| Self::annotated_pool(&n.object.meta))
+                    .and_then(|fq| self.known_pool(&fq))
+            })
+            .unwrap_or(GLOBAL_POOL_NAME)
     }
 
     fn allocate_fip(&mut self, pool: &'static str) -> Option<Ipv4Addr> {
@@ -254,7 +277,7 @@ impl KubeManager {
         let (fip, fip_pool) = match (&previous, spec.service_type) {
             (Some(lb), _) => (lb.fip, lb.fip_pool.clone()),
             (None, ServiceType::LoadBalancer) => {
-                let pool = self.fip_pool_for(&stored);
+                let pool = self.service_fip_pool(&stored);
                 match self.allocate_fip(pool) {
                     Some(ip) => (Some(ip), Some(pool.to_string())),
                     None => {
@@ -368,23 +391,32 @@ impl KubeManager {
                     );
                     return;
                 };
-                let pool = self.fip_pool_for(&stored);
-                let fip = self.allocate_fip(pool);
-                if fip.is_none() {
-                    ctx.note(
-                        Actor::KubeManager,
-                        What::Failed {
-                            key: key.clone(),
-                            reason: format!("floating-IP pool {pool} exhausted"),
-                        },
-                    );
-                }
-                (
-                    vip,
-                    Some(rng::uuid(&mut self.rng)),
-                    fip,
-                    fip.map(|_| pool.to_string()),
-                )
+                let (fip, pool) = match self.ingress_fip_pool(&stored) {
+                    Ok(pool) => {
+                        let fip = self.allocate_fip(pool);
+                        if fip.is_none() {
+                            ctx.note(
+                                Actor::KubeManager,
+                                What::Failed {
+                                    key: key.clone(),
+                                    reason: format!("floating-IP pool {pool} exhausted"),
+                                },
+                            );
+                        }
+                        (fip, fip.map(|_| pool.to_string()))
+                    }
+                    Err(missing) => {
+                        ctx.note(
+                            Actor::KubeManager,
+                            What::NoFloatingIp {
+                                key: key.clone(),
+                                pool: missing,
+                            },
+                        );
+                        (None, None)
+                    }
+                };
+                (vip, Some(rng::uuid(&mut self.rng)), fip, pool)
             }
         };
         let spec_profile = ctx.env.semantics == Semantics::Kubernetes;
@@ -407,13 +439,21 @@ impl KubeManager {
         let tls = TlsHosts::of(&key.namespace, &spec.tls);
         let mut listeners = Vec::new();
         let mut missing = false;
+        let mut no_port = false;
         // How often each backend identity occurred so far: a repeated rule × path (same host,
         // path and Service) still gets a listener and pool of its own, as in Contrail.
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for (rule, backend) in backends.collect::<Vec<_>>() {
-            let Some((address, port)) = self.service_address(&key.namespace, backend) else {
-                missing = true;
-                continue;
+            let (address, port) = match self.service_address(&key.namespace, backend) {
+                Ok(found) => found,
+                Err(Unresolved::Service) => {
+                    missing = true;
+                    continue;
+                }
+                Err(Unresolved::PortName) => {
+                    no_port = true;
+                    continue;
+                }
             };
             let mut identity = format!(
                 "{rule:?}/{}/{:?}",
@@ -478,6 +518,15 @@ impl KubeManager {
                 },
             );
         }
+        if no_port {
+            ctx.note(
+                Actor::KubeManager,
+                What::Waiting {
+                    key: key.clone(),
+                    reason: "a backend names a port its Service does not have: left out",
+                },
+            );
+        }
         let lb = Loadbalancer {
             uuid: stored.object.meta.uid.clone(),
             display_name: format!("{}__{}", key.namespace, key.name),
@@ -517,26 +566,28 @@ impl KubeManager {
         &self,
         namespace: &str,
         backend: &IngressBackend,
-    ) -> Option<(Ipv4Addr, u16)> {
+    ) -> Result<(Ipv4Addr, u16), Unresolved> {
         let key = ObjectKey {
             kind: Kind::Service,
             namespace: namespace.to_string(),
             name: backend.service_name.clone(),
         };
-        let stored = self.services.get(&key)?;
+        let stored = self.services.get(&key).ok_or(Unresolved::Service)?;
         let Spec::Service(spec) = &stored.object.spec else {
-            return None;
+            return Err(Unresolved::Service);
         };
         let port = match &backend.service_port {
             PortRef::Number(n) => *n,
             PortRef::Name(name) => {
                 spec.ports
                     .iter()
-                    .find(|p| p.name.as_deref() == Some(name.as_str()))?
+                    .find(|p| p.name.as_deref() == Some(name.as_str()))
+                    .ok_or(Unresolved::PortName)?
                     .port
             }
         };
-        Some((stored.status.cluster_ip?, port))
+        let ip = stored.status.cluster_ip.ok_or(Unresolved::Service)?;
+        Ok((ip, port))
     }
 
     fn publish(&mut self, lb: Loadbalancer, previous: Option<Arc<Loadbalancer>>, ctx: &mut Ctx) {
@@ -587,6 +638,14 @@ impl KubeManager {
             Msg::LoadbalancerDeleted(lb),
         );
     }
+}
+
+/// Why an Ingress backend has no member.
+enum Unresolved {
+    /// Its Service does not exist (or has no clusterIP yet).
+    Service,
+    /// Its Service has no port of the name the backend gives.
+    PortName,
 }
 
 /// A Service targetPort on one pod: a number, or the container port of that name.

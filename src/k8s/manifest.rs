@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Origin};
+use crate::k8s::annotations;
 use crate::k8s::objects::{Kind, Meta, Object, PodSpec, PortRef, Spec};
 use crate::k8s::specs::{self, IngressApi};
 use crate::k8s::validation;
@@ -181,6 +182,34 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
     })
 }
 
+/// Contrail's fip-pool annotation must name a pool as kube-manager reads it (a dictionary of
+/// domain, project, network and name); kube-manager fails on anything else.
+fn check_fip_pool(annotations: &Node, diags: &mut Diagnostics) {
+    let Value::Map(entries) = &annotations.value else {
+        return;
+    };
+    for (k, v) in entries {
+        let (Value::Str(key), Value::Str(value)) = (&k.value, &v.value) else {
+            continue;
+        };
+        if key != annotations::FIP_POOL {
+            continue;
+        }
+        if let Err(why) = annotations::fip_pool_fq_name(value) {
+            diags.push(
+                Diagnostic::error(
+                    Some(v.origin.clone()),
+                    format!("annotation {}: {why}", annotations::FIP_POOL),
+                )
+                .with_hint(format!(
+                    "contrail-kube-manager reads the pool as a dictionary, e.g. \"{}\"",
+                    annotations::FIP_POOL_EXAMPLE
+                )),
+            );
+        }
+    }
+}
+
 /// Whether the document's `metadata` has `key`.
 fn metadata_has(doc: &Node, key: &str) -> bool {
     let Value::Map(entries) = &doc.value else {
@@ -289,8 +318,11 @@ fn metadata(
         .take("labels")
         .map(|l| specs::string_map(l, "metadata.labels", true, diags))
         .unwrap_or_default();
-    let annotations = m
-        .take("annotations")
+    let annotations_node = m.take("annotations");
+    if let Some(a) = annotations_node {
+        check_fip_pool(a, diags);
+    }
+    let annotations = annotations_node
         .map(|a| specs::string_map(a, "metadata.annotations", false, diags))
         .unwrap_or_default();
     if kind == Kind::Deployment
@@ -621,5 +653,38 @@ spec:
         read_manifests(&text, "m.yaml", "ns", &mut diags);
         assert!(!diags.has_errors());
         assert!(diags.items()[0].message.contains("targets port 8080"));
+    }
+}
+
+#[cfg(test)]
+mod ingress_path_tests {
+    use super::*;
+
+    fn ingress(api: &str, path: &str, path_type: Option<&str>) -> String {
+        let backend = if api == "networking.k8s.io/v1" {
+            "{service: {name: web, port: {number: 80}}}"
+        } else {
+            "{serviceName: web, servicePort: 80}"
+        };
+        let t = path_type
+            .map(|t| format!(", pathType: {t}"))
+            .unwrap_or_default();
+        format!(
+            "apiVersion: {api}\nkind: Ingress\nmetadata: {{name: i}}\nspec:\n  rules:\n  - http:\n      paths:\n      - {{path: {path:?}{t}, backend: {backend}}}\n"
+        )
+    }
+
+    /// Kubernetes checks `//`, `.` and `..` segments only for Exact and Prefix paths.
+    #[test]
+    fn double_slash_is_accepted_where_kubernetes_accepts_it() {
+        let ok = |text: &str| parse_manifests(text, "m.yaml", "ns").is_ok();
+        let v1 = "networking.k8s.io/v1";
+        assert!(ok(&ingress(v1, "//a/../b", Some("ImplementationSpecific"))));
+        assert!(ok(&ingress("extensions/v1beta1", "/a//b", None)));
+        assert!(!ok(&ingress(v1, "/a//b", Some("Prefix"))));
+        assert!(!ok(&ingress(v1, "/a/%2Fb", Some("Exact"))));
+        assert!(!ok(&ingress(v1, "a//b", Some("ImplementationSpecific"))));
+        assert!(ok(&ingress(v1, "/a b#c", Some("Exact"))));
+        assert!(!ok(&ingress(v1, "/a\nb", Some("ImplementationSpecific"))));
     }
 }

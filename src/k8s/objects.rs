@@ -224,4 +224,19 @@ pub enum PathType {
 pub struct IngressBackend {
     pub service_name: String,
     pub service_port: PortRef,
+    /// Where the port was written, for checks against the Service's ports.
+    pub port_at: WrittenAt,
 }
+
+/// Where a value was written. A position takes no part in comparisons: two specs that differ
+/// only in where they were written are the same spec (kube-apiserver sees no change).
+#[derive(Clone, Debug, Default)]
+pub struct WrittenAt(pub Option<Origin>);
+
+impl PartialEq for WrittenAt {
+    fn eq(&self, _: &WrittenAt) -> bool {
+        true
+    }
+}
+
+impl Eq for WrittenAt {}

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Origin};
 use crate::k8s::certificate::base64_decode;
 use crate::k8s::objects::{
     Container, ContainerPort, DeploymentSpec, IngressBackend, IngressPath, IngressRule,
     IngressSpec, IngressTls, Labels, PathType, PodSpec, PortRef, Protocol, SecretSpec, ServicePort,
-    ServiceSpec, ServiceType, TLS_SECRET_TYPE,
+    ServiceSpec, ServiceType, TLS_SECRET_TYPE, WrittenAt,
 };
 use crate::k8s::validation;
 use crate::yaml::{MapReader, Node, Value, join};
@@ -717,9 +717,10 @@ fn backend(
                 let name = m
                     .require("serviceName", diags)
                     .and_then(|n| service_name(n, &format!("`{path}.serviceName`"), diags));
-                let port = m
-                    .require("servicePort", diags)
-                    .and_then(|n| port_ref(n, &format!("`{path}.servicePort`"), diags));
+                let port = m.require("servicePort", diags).and_then(|n| {
+                    port_ref(n, &format!("`{path}.servicePort`"), diags)
+                        .map(|p| (p, n.origin.clone()))
+                });
                 Some((name, port))
             }
         }
@@ -756,9 +757,11 @@ fn backend(
         diags.push(d);
     }
     let (name, port) = result?;
+    let (service_port, at) = port?;
     Some(IngressBackend {
         service_name: name?,
-        service_port: port?,
+        service_port,
+        port_at: WrittenAt(Some(at)),
     })
 }
 
@@ -775,7 +778,7 @@ fn v1_service(
     node: &Node,
     path: &str,
     diags: &mut Diagnostics,
-) -> (Option<String>, Option<PortRef>) {
+) -> (Option<String>, Option<(PortRef, Origin)>) {
     let Some(mut m) = node.as_map(path, diags) else {
         return (None, None);
     };
@@ -788,13 +791,12 @@ fn v1_service(
         let pname = pm.take("name");
         pm.finish(diags);
         match (number, pname) {
-            (Some(n), None) => {
-                port_number(n, &format!("`{path}.port.number`"), diags).map(PortRef::Number)
-            }
+            (Some(n), None) => port_number(n, &format!("`{path}.port.number`"), diags)
+                .map(|p| (PortRef::Number(p), n.origin.clone())),
             (None, Some(n)) => {
                 let what = format!("`{path}.port.name`");
                 n.as_str(&what, diags)?;
-                port_ref(n, &what, diags)
+                port_ref(n, &what, diags).map(|p| (p, n.origin.clone()))
             }
             (Some(_), Some(_)) => {
                 diags.push(error(

@@ -146,6 +146,10 @@ pub fn describe(world: &World, what: &What) -> String {
             }
         }
         What::Waiting { key: k, reason } => format!("{}: {reason}", key(k)),
+        What::NoFloatingIp { key: k, pool } => format!(
+            "{}: floating-IP pool {pool} does not exist: no floating IP",
+            key(k)
+        ),
         What::Failed { key: k, reason } => format!("{}: FAILED: {reason}", key(k)),
     }
 }

@@ -6,14 +6,14 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::dataplane::haproxy::Semantics;
 use crate::diag::{Diagnostic, Diagnostics, Origin, SourceMap};
 use crate::k8s::manifest;
-use crate::k8s::objects::{Kind, Object};
+use crate::k8s::objects::{Kind, Object, PortRef, ServicePort, Spec};
 use crate::scenario::curl::{parse_curl, placeholders};
 use crate::scenario::model::{
     Action, CompareStep, CurlExpect, CurlRequest, CurlStep, Endpoint, ExpectedText, FaultTarget,
@@ -84,6 +84,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Loaded {
         diags: Diagnostics::default(),
         sources: SourceMap::default(),
         created: BTreeSet::new(),
+        service_ports: BTreeMap::new(),
     };
     l.sources.insert(file, text);
     let scenario = match yaml::parse_document(text, file) {
@@ -126,12 +127,18 @@ fn into_result(l: Loaded) -> Result<Scenario, Vec<Diagnostic>> {
     }
 }
 
-/// Reads a user file with the size limit; `at` is where the scenario names it.
+/// Reads a user file with the size limit; `at` is where the scenario names it (`None`: the
+/// scenario file itself, named on the command line).
 fn read_file(path: &Path, shown: &str, at: Option<&Origin>) -> Result<String, Diagnostic> {
     let err = |m: String| Diagnostic::error(at.cloned(), m);
     let meta = std::fs::metadata(path).map_err(|e| {
-        err(format!("cannot read {shown:?}: {}", io_reason(&e)))
-            .with_hint("paths are relative to the scenario file's folder")
+        let d = err(format!("cannot read {shown:?}: {}", io_reason(&e)));
+        // Only a relative path written in a scenario starts at the scenario's folder.
+        match (at, path.is_absolute()) {
+            (Some(_), false) => d.with_hint("paths are relative to the scenario file's folder"),
+            (None, false) => d.with_hint("the scenario path is relative to the current directory"),
+            (_, true) => d,
+        }
     })?;
     if !meta.is_file() {
         return Err(err(format!("{shown:?} is not a file")));
@@ -166,6 +173,8 @@ struct Loader<'a> {
     sources: SourceMap,
     /// Objects created by the apply steps so far: (kind, name).
     created: BTreeSet<(Kind, String)>,
+    /// The ports of the Services applied so far, by (namespace, name).
+    service_ports: BTreeMap<(String, String), Vec<ServicePort>>,
 }
 
 impl Loader<'_> {
@@ -179,11 +188,7 @@ impl Loader<'_> {
             .take("description")
             .and_then(|n| n.as_str("`description`", &mut self.diags))
             .map(str::to_string);
-        let seed = m
-            .take("seed")
-            .and_then(|n| n.as_int("`seed`", 0, i128::from(u64::MAX), &mut self.diags))
-            .and_then(|s| u64::try_from(s).ok())
-            .unwrap_or(1);
+        let seed = m.take("seed").and_then(|n| self.seed(n)).unwrap_or(1);
         let semantics = m
             .take("semantics")
             .and_then(|n| self.semantics(n))
@@ -223,6 +228,21 @@ impl Loader<'_> {
             steps,
             file: Arc::from(file),
         })
+    }
+
+    /// `seed`: an unsigned 64-bit integer.
+    fn seed(&mut self, node: &Node) -> Option<u64> {
+        let mut found = Diagnostics::default();
+        let seed = node
+            .as_int("`seed`", 0, i128::from(u64::MAX), &mut found)
+            .and_then(|s| u64::try_from(s).ok());
+        self.diags.extend(
+            found
+                .into_vec()
+                .into_iter()
+                .map(|d| d.with_hint("a seed is an unsigned 64-bit integer")),
+        );
+        seed
     }
 
     fn semantics(&mut self, node: &Node) -> Option<Semantics> {
@@ -428,10 +448,67 @@ impl Loader<'_> {
                 return None;
             }
         };
+        if objects.is_empty() && self.diags.error_count() == before {
+            self.diags.push(no_objects(value, "apply"));
+            return None;
+        }
         for o in &objects {
             self.created.insert((o.kind(), o.meta.name.clone()));
+            if let Spec::Service(s) = &o.spec {
+                let key = (o.meta.namespace.clone(), o.meta.name.clone());
+                self.service_ports.insert(key, s.ports.clone());
+            }
+        }
+        for o in &objects {
+            self.check_backend_ports(o);
         }
         (self.diags.error_count() == before).then_some(Action::Apply(objects))
+    }
+
+    /// An Ingress backend that names a port its Service (applied by now) does not have: the
+    /// apiserver takes it, but no loadbalancer member can be made for it.
+    fn check_backend_ports(&mut self, o: &Object) {
+        let Spec::Ingress(spec) = &o.spec else { return };
+        let backends = spec
+            .rules
+            .iter()
+            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+            .chain(&spec.default_backend);
+        for b in backends {
+            let PortRef::Name(name) = &b.service_port else {
+                continue;
+            };
+            let key = (o.meta.namespace.clone(), b.service_name.clone());
+            let Some(ports) = self.service_ports.get(&key) else {
+                continue;
+            };
+            if ports
+                .iter()
+                .any(|p| p.name.as_deref() == Some(name.as_str()))
+            {
+                continue;
+            }
+            let named: Vec<String> = ports
+                .iter()
+                .filter_map(|p| p.name.as_ref().map(|n| format!("{n} ({})", p.port)))
+                .collect();
+            let hint = if named.is_empty() {
+                let numbers: Vec<String> = ports.iter().map(|p| p.port.to_string()).collect();
+                format!(
+                    "its ports have no names: refer to one by number ({})",
+                    numbers.join(", ")
+                )
+            } else {
+                format!("its named ports: {}", named.join(", "))
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    b.port_at.0.clone(),
+                    format!("service {:?} has no port named {name:?}", b.service_name),
+                )
+                .with_hint(hint),
+            );
+        }
     }
 
     /// Reads and parses the manifest file a step names.
@@ -459,6 +536,10 @@ impl Loader<'_> {
             let s = item.as_nonempty_str("a `delete` target", &mut self.diags)?;
             match object_ref(s) {
                 Some((kind, name)) => {
+                    if kind == Kind::Service {
+                        let ns = self.namespace.clone();
+                        self.service_ports.remove(&(ns, name.to_string()));
+                    }
                     if self.require_created(item, kind, name) {
                         keys.push(ObjectKey {
                             kind,
@@ -469,6 +550,10 @@ impl Loader<'_> {
                 }
                 None if matches!(value.value, Value::Str(_)) => {
                     let objects = self.manifest_file(item)?;
+                    if objects.is_empty() {
+                        self.diags.push(no_objects(item, "delete"));
+                        return None;
+                    }
                     keys.extend(objects.into_iter().map(|o| ObjectKey {
                         kind: o.kind(),
                         namespace: o.meta.namespace.clone(),
@@ -899,6 +984,16 @@ impl Loader<'_> {
         self.diags.push(d);
         None
     }
+}
+
+/// kubectl's refusal of a manifest without objects.
+fn no_objects(at: &Node, verb: &str) -> Diagnostic {
+    let what = match &at.value {
+        Value::Str(file) => format!("{file:?} holds no Kubernetes object"),
+        _ => "the list holds no Kubernetes object".to_string(),
+    };
+    err(at, format!("no objects passed to {verb}: {what}"))
+        .with_hint("kubectl refuses an empty manifest; give at least one document with `kind`")
 }
 
 fn unknown_node(at: &Node, name: &str) -> Diagnostic {

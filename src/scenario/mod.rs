@@ -1,5 +1,6 @@
 //! Scenario files: loading, validation and the validated model the runner executes.
 
+pub mod address;
 pub mod curl;
 pub mod expect;
 pub mod load;

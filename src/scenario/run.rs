@@ -436,9 +436,14 @@ impl Run {
     ) -> Result<Ipv4Addr, RunError> {
         match &url.host {
             UrlHost::Ip(ip) => Ok(*ip),
-            UrlHost::Placeholder(r) => self
-                .address_of(r, ns)
-                .ok_or_else(|| unknown(origin, &r.to_string())),
+            UrlHost::Placeholder(r) => self.address_of(r, ns).ok_or_else(|| {
+                RunError(crate::scenario::address::unresolved(
+                    &self.world,
+                    r,
+                    ns,
+                    origin,
+                ))
+            }),
             UrlHost::Name(name) => {
                 let port = url.port_or_default();
                 if let Some(r) = request

@@ -140,6 +140,11 @@ pub enum What {
         key: ObjectKey,
         reason: &'static str,
     },
+    /// An object's fip-pool annotation names a pool that does not exist: no floating IP.
+    NoFloatingIp {
+        key: ObjectKey,
+        pool: String,
+    },
     /// Something the component refused (pool exhausted, no healthy compute...).
     Failed {
         key: ObjectKey,
