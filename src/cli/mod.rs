@@ -1,6 +1,7 @@
-//! The command line: `run` and `test`. Parsing and exit codes live here; the work is the
+//! The command line: `run`, `test` and `diff`. Parsing and exit codes live here; the work is the
 //! library's.
 
+pub mod diff;
 pub mod run;
 pub mod test;
 
@@ -24,6 +25,21 @@ pub enum Command {
     Run(RunArgs),
     /// Run every scenario under the given files and folders.
     Test(TestArgs),
+    /// Run a scenario under Contrail's ingress semantics and the Kubernetes spec's, and show
+    /// per request the two answers and why they differ.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -88,5 +104,6 @@ pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::test(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

@@ -6,13 +6,18 @@ use serde_json::{Value, json};
 use super::names::component_name;
 use super::text::{endpoint, step_title};
 use super::timeline::{actor_name, describe};
+use crate::dataplane::haproxy::Semantics;
 use crate::scenario::model::Scenario;
 use crate::scenario::run::{CurlResult, Output, Run};
 use crate::world::World;
 
 pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
-    let mut lines: Vec<Value> =
-        vec![json!({"type": "run", "scenario": scenario.name, "seed": seed})];
+    let mut header = json!({"type": "run", "scenario": scenario.name, "seed": seed});
+    // Contrail's semantics are the default and go unsaid.
+    if scenario.semantics != Semantics::Contrail {
+        header["semantics"] = json!(scenario.semantics.as_str());
+    }
+    let mut lines: Vec<Value> = vec![header];
     let world = &run.world;
     let mut next_note = 0;
     for step in &run.steps {

@@ -82,7 +82,11 @@ pub fn show_title(s: &Show) -> String {
 /// Renders the whole run.
 pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "scenario {} (seed {seed})", scenario.name);
+    let semantics = match scenario.semantics {
+        crate::dataplane::haproxy::Semantics::Contrail => String::new(),
+        other => format!(", {other} semantics"),
+    };
+    let _ = writeln!(out, "scenario {} (seed {seed}{semantics})", scenario.name);
     if let Some(d) = &scenario.description {
         let _ = writeln!(out, "  {d}");
     }

@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod curl;
+pub mod diff;
 pub mod expect;
 pub mod load;
 pub mod model;
