@@ -169,6 +169,21 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
             .find(|(a, _)| *a == api)
             .map_or("", |(a, _)| a);
         if let Some(class) = meta.annotations.get("kubernetes.io/ingress.class") {
+            // The apiserver refuses an Ingress whose class annotation and
+            // `spec.ingressClassName` name two classes.
+            if let Some(name) = ing.class.as_ref().filter(|n| *n != class) {
+                let at = field(doc, &["spec", "ingressClassName"]).unwrap_or(doc);
+                diags.push(
+                    Diagnostic::error(
+                        Some(at.origin.clone()),
+                        format!(
+                            "`spec.ingressClassName` {name:?} and the annotation \
+                             kubernetes.io/ingress.class {class:?} name two classes"
+                        ),
+                    )
+                    .with_hint("the annotation must match `ingressClassName` when both are set; keep one"),
+                );
+            }
             ing.class = Some(class.clone());
         }
     }
@@ -208,6 +223,17 @@ fn check_fip_pool(annotations: &Node, diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The node at `path` (map keys) under `doc`.
+fn field<'a>(doc: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(doc, |node, key| match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
+            .map(|(_, v)| v),
+        _ => None,
+    })
 }
 
 /// Whether the document's `metadata` has `key`.
