@@ -181,7 +181,9 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
                              kubernetes.io/ingress.class {class:?} name two classes"
                         ),
                     )
-                    .with_hint("the annotation must match `ingressClassName` when both are set; keep one"),
+                    .with_hint(
+                        "the annotation must match `ingressClassName` when both are set; keep one",
+                    ),
                 );
             }
             ing.class = Some(class.clone());

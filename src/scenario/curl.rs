@@ -29,11 +29,13 @@ const OPTIONS: &[&str] = &[
     "--include",
     "-k",
     "--insecure",
+    "--path-as-is",
     "--resolve",
 ];
 
 const OPTIONS_HINT: &str = "supported options: -H/--header 'Name: value', -X/--request METHOD, \
-     -v/--verbose, -s/--silent, -i/--include, -k/--insecure, --resolve host:port:address";
+     -v/--verbose, -s/--silent, -i/--include, -k/--insecure, --path-as-is, \
+     --resolve host:port:address";
 
 const PLACEHOLDER_HINT: &str = "placeholders: {ingress/NAME.vip}, {ingress/NAME.fip}, \
      {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}";
@@ -65,6 +67,7 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         resolve: Vec::new(),
     };
     let mut url = None;
+    let mut path_as_is = false;
     while let Some(word) = words.next() {
         let mut value = |name: &str, attached: Option<&str>| -> Result<String, Diagnostic> {
             match attached.filter(|a| !a.is_empty()) {
@@ -105,6 +108,7 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
             "-i" | "--include" => req.include = true,
             "-k" | "--insecure" => req.insecure = true,
             "-s" | "--silent" => {}
+            "--path-as-is" => path_as_is = true,
             _ if is_flag_cluster(&word) => {
                 req.verbose |= word.contains('v');
                 req.include |= word.contains('i');
@@ -133,6 +137,9 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         err("the curl command has no URL".to_string())
             .with_hint("e.g. curl http://{ingress/NAME.vip}/path")
     })?;
+    if !path_as_is {
+        req.url.path = remove_dot_segments(&req.url.path);
+    }
     if req.url.scheme == Scheme::Https && !req.insecure {
         return Err(err(
             "https:// without -k: curl would verify the server's certificate, which the simulator does not model".to_string()
@@ -140,6 +147,44 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         .with_hint("add -k (--insecure), as for a self-signed certificate; the handshake is abstracted, not checked"));
     }
     Ok(req)
+}
+
+/// The path curl 7.x sends: `.` and `..` segments resolved (RFC 3986, section 5.2.4), unless
+/// `--path-as-is`. `/a/../b` becomes `/b`; `//` is kept.
+pub fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut out = String::with_capacity(path.len());
+    while !input.is_empty() {
+        if let Some(rest) = input
+            .strip_prefix("../")
+            .or_else(|| input.strip_prefix("./"))
+        {
+            input = rest;
+        } else if input.starts_with("/./") {
+            input = input.get(2..).unwrap_or("");
+        } else if input == "/." {
+            input = "/";
+        } else if input.starts_with("/../") || input == "/.." {
+            input = if input == "/.." {
+                "/"
+            } else {
+                input.get(3..).unwrap_or("")
+            };
+            let cut = out.rfind('/').unwrap_or(0);
+            out.truncate(cut);
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            let start = usize::from(input.starts_with('/'));
+            let end = input
+                .get(start..)
+                .and_then(|r| r.find('/'))
+                .map_or(input.len(), |i| i + start);
+            out.push_str(input.get(..end).unwrap_or(input));
+            input = input.get(end..).unwrap_or("");
+        }
+    }
+    if out.is_empty() { "/".to_string() } else { out }
 }
 
 /// `-Hvalue` → (`-H`, Some(`value`)); long options and others are returned whole.
@@ -388,6 +433,27 @@ mod tests {
         assert_eq!(r.resolve[0].port, 80);
         assert_eq!(r.url.host, UrlHost::Name("www.juniper.net".into()));
         assert_eq!(placeholders(&r).count(), 1);
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_as_curl_does() {
+        for (given, sent) in [
+            ("/a/../b", "/b"),
+            ("/a/./b/", "/a/b/"),
+            ("/a/b/..", "/a/"),
+            ("/../x", "/x"),
+            ("//a//b", "//a//b"),
+            ("/a/.", "/a/"),
+            ("/", "/"),
+            ("/.hidden/..x", "/.hidden/..x"),
+        ] {
+            assert_eq!(remove_dot_segments(given), sent, "{given}");
+        }
+        assert_eq!(parse("http://a/x/../y").unwrap().url.path, "/y");
+        assert_eq!(
+            parse("--path-as-is http://a/x/../y").unwrap().url.path,
+            "/x/../y"
+        );
     }
 
     #[test]
