@@ -574,7 +574,7 @@ metadata:
   name: ingress-vh
   annotations: {kubernetes.io/ingress.class: opencontrail}
 spec:
-  ingressClassName: other
+  ingressClassName: opencontrail
   defaultBackend:
     service: {name: webservice-1, port: {number: 8888}}
   rules:
