@@ -16,6 +16,7 @@ pub struct TcpFlags(pub u8);
 impl TcpFlags {
     pub const FIN: TcpFlags = TcpFlags(0x01);
     pub const SYN: TcpFlags = TcpFlags(0x02);
+    pub const RST: TcpFlags = TcpFlags(0x04);
     pub const PSH: TcpFlags = TcpFlags(0x08);
     pub const ACK: TcpFlags = TcpFlags(0x10);
 
@@ -35,11 +36,12 @@ impl Serialize for TcpFlags {
 }
 
 impl fmt::Display for TcpFlags {
-    /// tcpdump style: `S`, `S.`, `.`, `P.`, `FP.`, `F.`.
+    /// tcpdump style: `S`, `S.`, `.`, `P.`, `FP.`, `F.`, `R`, `R.`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (flag, c) in [
             (TcpFlags::FIN, 'F'),
             (TcpFlags::SYN, 'S'),
+            (TcpFlags::RST, 'R'),
             (TcpFlags::PSH, 'P'),
             (TcpFlags::ACK, '.'),
         ] {
@@ -95,7 +97,7 @@ impl fmt::Display for FlowKey {
 }
 
 /// An HTTP request as curl or haproxy sends it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
     pub method: String,
     /// Path and query, as on the request line.

@@ -124,7 +124,7 @@ fn replay_command(args: &RunArgs, seed: u64) -> String {
 pub fn export(run: &Run, dir: &Path) -> std::io::Result<()> {
     for c in run.world.computes.iter().flatten() {
         for (path, text) in c.files() {
-            let target = dir.join(c.name).join(path.trim_start_matches('/'));
+            let target = dir.join(&c.name).join(path.trim_start_matches('/'));
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)?;
             }

@@ -5,8 +5,8 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::dataplane::haproxy::config::Certificate;
-use crate::k8s::objects::PathType;
-use crate::scenario::model::ObjectKey;
+use crate::k8s::objects::{ObjectKey, PathType};
+use crate::routing::Vrf;
 use crate::sim::Time;
 use crate::topology::NodeId;
 
@@ -44,6 +44,10 @@ pub struct Loadbalancer {
     pub fip: Option<Ipv4Addr>,
     /// `<domain>:<project>:<network>:<pool>` of the pool the FIP came from.
     pub fip_pool: Option<String>,
+    /// The network of the VIP: the pod network (Ingress) or the service network (Service).
+    pub vrf: Vrf,
+    /// The public network of the floating IP.
+    pub fip_vrf: Option<Vrf>,
     /// The virtual-machine interface holding the VIP (Ingress only).
     pub vmi: Option<String>,
     pub listeners: Vec<Listener>,
@@ -110,4 +114,6 @@ pub struct PodInterface {
     pub vmi: Arc<str>,
     pub ip: Ipv4Addr,
     pub node: NodeId,
+    /// The pod network it is in.
+    pub vrf: Vrf,
 }

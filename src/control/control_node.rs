@@ -1,33 +1,95 @@
-//! The Contrail control node: collects routes from the vRouter agents over XMPP, keeps every
-//! path, and sends the best ones back to the agents and, for floating IPs, to the gateway over
-//! MP-BGP (as a route reflector).
+//! The Contrail control node (contrail-control on the master): an XMPP session with every
+//! vRouter agent and a BGP session with the gateway. It keeps every path the agents advertise,
+//! per VRF; sends the best ones back to the agents and, for floating-IP networks, to the
+//! gateway; and leaks routes between networks a policy connects. Graceful restart is off (R5's
+//! default): a session that goes down takes its paths with it at once.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::routing::{Prefix, RouteAttrs, Vrf, best_paths};
+use super::kube_manager::KubeManager;
+use super::session::{PathChange, SessionEnd};
+use crate::routing::{Paths, Prefix, RouteAttrs, VnKind, Vrf, best_paths, med_from_local_pref};
 use crate::topology::NodeId;
-use crate::world::timeline::{Actor, What};
-use crate::world::{Addr, Ctx, Msg, Part};
+use crate::world::heartbeat::Ticks;
+use crate::world::timeline::{Actor, SessionEnded, What};
+use crate::world::{Addr, Ctx, Env, Fault, Msg, Part, Session, TimerKind};
 
-#[derive(Default)]
 pub struct ControlNode {
-    /// Every path of every prefix, as advertised.
+    /// Whether the contrail-control process runs.
+    pub up: bool,
+    /// The XMPP session with each compute's agent.
+    pub agents: BTreeMap<NodeId, SessionEnd>,
+    /// The BGP session with the gateway.
+    pub bgp: SessionEnd,
+    /// Every path of every prefix, as advertised, by the VRF it was advertised in.
     pub table: BTreeMap<(Vrf, Prefix), Vec<RouteAttrs>>,
     /// What was last sent for each prefix.
-    best: BTreeMap<(Vrf, Prefix), Arc<[RouteAttrs]>>,
+    best: BTreeMap<(Vrf, Prefix), Paths>,
+    /// The networks each VRF imports, from kube-manager's policies (config, kept across a
+    /// restart).
+    pub imports: BTreeMap<Vrf, BTreeSet<Vrf>>,
 }
 
 impl ControlNode {
+    pub fn new(env: &Env, kube_manager: &KubeManager) -> ControlNode {
+        let t = &env.timers;
+        let agents = env
+            .topology
+            .computes()
+            .iter()
+            .map(|&n| {
+                let name = format!("{}/xmpp-keepalive", env.topology.name(n));
+                let peer = Ticks::seeded(env.seed, &name, t.xmpp_keepalive);
+                (n, SessionEnd::established(Session::Xmpp(n), peer, false))
+            })
+            .collect();
+        let peer = Ticks::seeded(env.seed, "camaro/bgp-keepalive", t.bgp_keepalive);
+        let mut imports: BTreeMap<Vrf, BTreeSet<Vrf>> = BTreeMap::new();
+        for (vrf, from) in kube_manager.policies() {
+            imports.entry(vrf.clone()).or_default().insert(from.clone());
+        }
+        ControlNode {
+            up: true,
+            agents,
+            bgp: SessionEnd::established(Session::Bgp, peer, true),
+            table: BTreeMap::new(),
+            best: BTreeMap::new(),
+            imports,
+        }
+    }
+
+    /// The best paths last sent for a prefix.
+    pub fn best(&self, vrf: &Vrf, prefix: Prefix) -> Option<&Paths> {
+        self.best.get(&(vrf.clone(), prefix))
+    }
+
     pub fn handle(&mut self, msg: Msg, ctx: &mut Ctx) {
+        if let Msg::Fault {
+            fault: Fault::ControlNode,
+            up,
+        } = msg
+        {
+            self.power(up, ctx);
+            return;
+        }
+        if !self.up {
+            return;
+        }
         match msg {
+            Msg::XmppOpen { from } => self.open(from, ctx),
             Msg::XmppPublish {
-                vrf, prefix, attrs, ..
+                from,
+                vrf,
+                prefix,
+                attrs,
             } => {
-                let paths = self.table.entry((vrf, prefix)).or_default();
+                if !self.heard(from, ctx) {
+                    return;
+                }
+                let paths = self.table.entry((vrf.clone(), prefix)).or_default();
                 paths.retain(|p| !(p.origin == attrs.origin && p.label == attrs.label));
-                paths.push(attrs);
-                self.reselect(vrf, prefix, ctx);
+                paths.push(with_med(attrs));
+                self.reselect(&vrf, prefix, ctx);
             }
             Msg::XmppRetract {
                 from,
@@ -35,85 +97,290 @@ impl ControlNode {
                 prefix,
                 label,
             } => {
-                if let Some(paths) = self.table.get_mut(&(vrf, prefix)) {
+                if !self.heard(from, ctx) {
+                    return;
+                }
+                if let Some(paths) = self.table.get_mut(&(vrf.clone(), prefix)) {
                     paths.retain(|p| !(p.origin == from && p.label == label));
                 }
-                self.reselect(vrf, prefix, ctx);
+                self.reselect(&vrf, prefix, ctx);
             }
-            Msg::NodeDown(node) => self.session_lost(node, ctx),
-            Msg::NodeUp(node) => {
-                // A new XMPP session: the agent gets every best path.
-                for ((vrf, prefix), paths) in &self.best {
-                    let msg = Msg::XmppRoutes {
-                        vrf: *vrf,
-                        prefix: *prefix,
-                        paths: paths.clone(),
+            Msg::XmppSync { from, routes } => {
+                if self.heard(from, ctx) {
+                    self.replace_paths(from, routes, ctx);
+                }
+            }
+            Msg::SessionClosed {
+                session: Session::Xmpp(n),
+            } => {
+                if self.agents.get(&n).is_some_and(SessionEnd::is_up) {
+                    self.agent_down(n, SessionEnded::Closed, ctx);
+                }
+            }
+            Msg::Path { session, up, reset } => self.path(session, up, reset, ctx),
+            Msg::Timer(TimerKind::Hold(Session::Xmpp(n))) => {
+                let Some(end) = self.agents.get_mut(&n) else {
+                    return;
+                };
+                let last = end.last_heard;
+                if end.hold_expired(ctx) {
+                    self.agent_down(n, SessionEnded::HoldExpired { last_heard: last }, ctx);
+                }
+            }
+            Msg::Timer(TimerKind::Hold(Session::Bgp)) => {
+                let last = self.bgp.last_heard;
+                if self.bgp.hold_expired(ctx) {
+                    let what = What::SessionDown {
+                        session: Session::Bgp,
+                        why: SessionEnded::HoldExpired { last_heard: last },
                     };
-                    ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.xmpp, msg);
+                    ctx.note(Actor::ControlNode, what);
+                }
+            }
+            Msg::Timer(TimerKind::Connect(Session::Bgp)) => {
+                self.bgp.connect_fired();
+                if self.bgp.path_up {
+                    ctx.send(Addr::Gateway, ctx.env.delays.bgp, Msg::BgpOpen);
+                }
+            }
+            Msg::BgpReady => {
+                self.bgp.up(ctx, ctx.env.timers.bgp_keepalive);
+                ctx.note(
+                    Actor::ControlNode,
+                    What::SessionUp {
+                        session: Session::Bgp,
+                    },
+                );
+                self.send_bgp_table(ctx);
+            }
+            Msg::NetworkPolicy { vrf, connected } => {
+                for other in connected {
+                    for (a, b) in [(&vrf, &other), (&other, &vrf)] {
+                        if self.imports.entry(a.clone()).or_default().insert(b.clone()) {
+                            let import = Msg::XmppImport {
+                                vrf: a.clone(),
+                                from: b.clone(),
+                            };
+                            ctx.send(Addr::Agents, ctx.env.delays.xmpp, import);
+                        }
+                    }
                 }
             }
             _ => {}
         }
     }
 
-    /// An agent's XMPP session dropped: every path it advertised is gone.
-    fn session_lost(&mut self, node: NodeId, ctx: &mut Ctx) {
-        let touched: Vec<(Vrf, Prefix)> = self
-            .table
-            .iter()
-            .filter(|(_, paths)| paths.iter().any(|p| p.origin == node))
-            .map(|(k, _)| *k)
-            .collect();
-        for (vrf, prefix) in touched {
-            if let Some(paths) = self.table.get_mut(&(vrf, prefix)) {
-                paths.retain(|p| p.origin != node);
-            }
-            self.reselect(vrf, prefix, ctx);
+    /// The contrail-control process stops (silently: its peers notice by their hold timers)
+    /// or starts again with nothing learned.
+    fn power(&mut self, up: bool, ctx: &mut Ctx) {
+        self.up = up;
+        self.table.clear();
+        self.best.clear();
+        let t = &ctx.env.timers;
+        let now = ctx.now;
+        for (n, end) in self.agents.iter_mut() {
+            *end = SessionEnd::down(Session::Xmpp(*n), now, false, t.xmpp_keepalive);
+        }
+        self.bgp = SessionEnd::down(Session::Bgp, now, true, t.bgp_keepalive);
+        if up {
+            ctx.note(Actor::ControlNode, What::ProcessStarted { empty: true });
+            ctx.send(Addr::Agents, ctx.env.delays.xmpp, Msg::XmppFlush);
+        } else {
+            ctx.note(Actor::ControlNode, What::ProcessStopped);
         }
     }
 
-    fn reselect(&mut self, vrf: Vrf, prefix: Prefix, ctx: &mut Ctx) {
-        let all = self.table.get(&(vrf, prefix)).cloned().unwrap_or_default();
-        if all.is_empty() {
-            self.table.remove(&(vrf, prefix));
+    /// Every floating-IP route to the gateway at once.
+    fn send_bgp_table(&self, ctx: &mut Ctx) {
+        let public: Vec<(Vrf, Prefix, Paths)> = self
+            .best
+            .iter()
+            .filter(|((v, _), _)| v.kind() == VnKind::Public)
+            .map(|((v, p), paths)| (v.clone(), *p, paths.clone()))
+            .collect();
+        ctx.send(Addr::Gateway, ctx.env.delays.bgp, Msg::BgpTable(public));
+    }
+
+    /// A message from an agent whose session is up; false (ignored) otherwise.
+    fn heard(&mut self, from: NodeId, ctx: &mut Ctx) -> bool {
+        match self.agents.get_mut(&from) {
+            Some(end) if end.is_up() => {
+                end.heard(ctx.now);
+                true
+            }
+            _ => false,
         }
-        let best: Arc<[RouteAttrs]> = best_paths(&all).into();
-        if self.best.get(&(vrf, prefix)).is_some_and(|b| *b == best)
-            || (best.is_empty() && !self.best.contains_key(&(vrf, prefix)))
-        {
+    }
+
+    /// An agent opens its session; one that was still up is replaced (the agent restarted).
+    fn open(&mut self, from: NodeId, ctx: &mut Ctx) {
+        if self.agents.get(&from).is_some_and(SessionEnd::is_up) {
+            self.agent_down(from, SessionEnded::Replaced, ctx);
+        }
+        let Some(end) = self.agents.get_mut(&from) else {
+            return;
+        };
+        end.up(ctx, ctx.env.timers.xmpp_keepalive);
+        let session = Session::Xmpp(from);
+        ctx.note(Actor::ControlNode, What::SessionUp { session });
+        let xmpp = ctx.env.delays.xmpp;
+        ctx.send(Addr::Compute(from, Part::Agent), xmpp, Msg::XmppReady);
+        for to in [Addr::KubeManager, Addr::SvcMonitor] {
+            ctx.send(to, ctx.env.delays.config, Msg::ConfigResync { node: from });
+        }
+        let state = Msg::VrouterState {
+            node: from,
+            up: true,
+        };
+        ctx.send(Addr::SvcMonitor, ctx.env.delays.config, state);
+    }
+
+    fn path(&mut self, session: Session, up: bool, reset: bool, ctx: &mut Ctx) {
+        let t = &ctx.env.timers;
+        let (hold, cap) = match session {
+            Session::Bgp => (t.bgp_hold, t.bgp_connect_retry),
+            _ => (t.xmpp_hold, t.xmpp_connect_retry),
+        };
+        let end = match session {
+            Session::Xmpp(n) => match self.agents.get_mut(&n) {
+                Some(end) => end,
+                None => return,
+            },
+            Session::Bgp => &mut self.bgp,
+            Session::Kubelet(_) => return,
+        };
+        match end.path(up, reset, hold, cap, ctx) {
+            PathChange::Silent {
+                last_heard,
+                expires,
+            } => ctx.note(
+                Actor::ControlNode,
+                What::HoldRunning {
+                    session,
+                    last_heard,
+                    expires,
+                },
+            ),
+            PathChange::Resumed => {
+                ctx.note(Actor::ControlNode, What::SessionResumed { session });
+                if session == Session::Bgp {
+                    self.send_bgp_table(ctx);
+                }
+            }
+            PathChange::Reset => match session {
+                Session::Xmpp(n) => self.agent_down(n, SessionEnded::Reset, ctx),
+                _ => {
+                    self.bgp.lost(ctx);
+                    let what = What::SessionDown {
+                        session,
+                        why: SessionEnded::Reset,
+                    };
+                    ctx.note(Actor::ControlNode, what);
+                    self.bgp.dial(cap, ctx);
+                }
+            },
+            PathChange::Dial(_) | PathChange::Quiet => {}
+        }
+    }
+
+    /// An agent's session is gone: every path it advertised is withdrawn (no graceful restart).
+    fn agent_down(&mut self, node: NodeId, why: SessionEnded, ctx: &mut Ctx) {
+        if let Some(end) = self.agents.get_mut(&node) {
+            end.lost(ctx);
+        }
+        ctx.note(
+            Actor::ControlNode,
+            What::SessionDown {
+                session: Session::Xmpp(node),
+                why,
+            },
+        );
+        let state = Msg::VrouterState { node, up: false };
+        ctx.send(Addr::SvcMonitor, ctx.env.delays.config, state);
+        self.replace_paths(node, Vec::new(), ctx);
+    }
+
+    /// Replaces every path `origin` advertised by `routes`.
+    fn replace_paths(
+        &mut self,
+        origin: NodeId,
+        routes: Vec<(Vrf, Prefix, RouteAttrs)>,
+        ctx: &mut Ctx,
+    ) {
+        let mut touched: BTreeSet<(Vrf, Prefix)> = BTreeSet::new();
+        for (key, paths) in self.table.iter_mut() {
+            let before = paths.len();
+            paths.retain(|p| p.origin != origin);
+            if paths.len() != before {
+                touched.insert(key.clone());
+            }
+        }
+        for (vrf, prefix, attrs) in routes {
+            self.table
+                .entry((vrf.clone(), prefix))
+                .or_default()
+                .push(with_med(attrs));
+            touched.insert((vrf, prefix));
+        }
+        for (vrf, prefix) in touched {
+            self.reselect(&vrf, prefix, ctx);
+        }
+    }
+
+    fn reselect(&mut self, vrf: &Vrf, prefix: Prefix, ctx: &mut Ctx) {
+        let key = (vrf.clone(), prefix);
+        let all = self.table.get(&key).cloned().unwrap_or_default();
+        if all.is_empty() {
+            self.table.remove(&key);
+        }
+        let best: Paths = best_paths(&all).into();
+        let unchanged = match self.best.get(&key) {
+            Some(b) => **b == *best,
+            None => best.is_empty(),
+        };
+        if unchanged {
             return;
         }
         ctx.note(
             Actor::ControlNode,
             What::BestPath {
-                vrf,
+                vrf: vrf.clone(),
                 prefix,
                 next_hops: best.iter().map(|p| p.next_hop).collect(),
                 local_pref: best.first().map_or(0, |p| p.local_pref),
             },
         );
-        for node in ctx.env.topology.computes().collect::<Vec<_>>() {
-            let msg = Msg::XmppRoutes {
-                vrf,
+        let update = Msg::XmppRoutes {
+            vrf: vrf.clone(),
+            prefix,
+            paths: best.clone(),
+        };
+        ctx.send(Addr::Agents, ctx.env.delays.xmpp, update);
+        if vrf.kind() == VnKind::Public && self.bgp.is_up() {
+            let routes = Msg::BgpRoutes {
+                vrf: vrf.clone(),
                 prefix,
                 paths: best.clone(),
             };
-            ctx.send(Addr::Compute(node, Part::Agent), ctx.env.delays.xmpp, msg);
-        }
-        if vrf == Vrf::Public {
-            ctx.send(
-                Addr::Gateway,
-                ctx.env.delays.bgp,
-                Msg::BgpRoutes {
-                    prefix,
-                    paths: best.clone(),
-                },
-            );
+            ctx.send(Addr::Gateway, ctx.env.delays.bgp, routes);
         }
         if best.is_empty() {
-            self.best.remove(&(vrf, prefix));
+            self.best.remove(&key);
         } else {
-            self.best.insert((vrf, prefix), best);
+            self.best.insert(key, best);
         }
+    }
+}
+
+/// A path as the control node keeps it: an agent that set no MED gets one from its local
+/// preference.
+fn with_med(attrs: RouteAttrs) -> RouteAttrs {
+    RouteAttrs {
+        med: if attrs.med == 0 {
+            med_from_local_pref(attrs.local_pref)
+        } else {
+            attrs.med
+        },
+        ..attrs
     }
 }

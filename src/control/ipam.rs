@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
+use ipnet::Ipv4Net;
+
 /// A subnet to allocate host addresses from.
 #[derive(Clone, Debug)]
 pub struct Pool {
@@ -20,13 +22,14 @@ pub struct Exhausted;
 impl Pool {
     /// Host addresses of `net/len` between the network and broadcast addresses, minus `reserved`
     /// addresses at the allocation end (Contrail's gateway and DNS for the pod subnet).
-    pub fn new((net, len): (Ipv4Addr, u8), top_down: bool, reserved: u32) -> Pool {
+    pub fn new(subnet: Ipv4Net, top_down: bool, reserved: u32) -> Pool {
+        let len = subnet.prefix_len();
         let size = if len >= 31 {
             2
         } else {
             1u32 << (32 - u32::from(len))
         };
-        let base = u32::from(net);
+        let base = u32::from(subnet.network());
         let (mut first, mut last) = (base + 1, base + size - 2);
         if top_down {
             last = last.saturating_sub(reserved);
@@ -65,7 +68,11 @@ mod tests {
 
     #[test]
     fn pod_subnet_is_allocated_from_the_top_after_gateway_and_dns() {
-        let mut pool = Pool::new((Ipv4Addr::new(10, 32, 0, 0), 12), true, 2);
+        let mut pool = Pool::new(
+            Ipv4Net::new_assert(Ipv4Addr::new(10, 32, 0, 0), 12),
+            true,
+            2,
+        );
         assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(10, 47, 255, 252)));
         assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(10, 47, 255, 251)));
         pool.release(Ipv4Addr::new(10, 47, 255, 252));
@@ -74,7 +81,11 @@ mod tests {
 
     #[test]
     fn floating_ips_come_from_the_bottom_and_run_out() {
-        let mut pool = Pool::new((Ipv4Addr::new(101, 101, 101, 0), 30), false, 0);
+        let mut pool = Pool::new(
+            Ipv4Net::new_assert(Ipv4Addr::new(101, 101, 101, 0), 30),
+            false,
+            0,
+        );
         assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(101, 101, 101, 1)));
         assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(101, 101, 101, 2)));
         assert_eq!(pool.allocate(), Err(Exhausted));

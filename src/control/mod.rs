@@ -11,6 +11,7 @@ pub mod ingress_tls;
 pub mod ipam;
 pub mod kube_manager;
 pub mod scheduler;
+pub mod session;
 pub mod svc_monitor;
 
 pub use apiserver::ApiServer;

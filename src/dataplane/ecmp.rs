@@ -20,8 +20,8 @@ pub fn choose<'a>(
     let path = paths.get(chosen)?;
     ctx.step(Step::Ecmp {
         hash,
-        chosen: u8::try_from(chosen).unwrap_or(u8::MAX),
-        of: u8::try_from(paths.len()).unwrap_or(u8::MAX),
+        chosen: u16::try_from(chosen).unwrap_or(u16::MAX),
+        of: u16::try_from(paths.len()).unwrap_or(u16::MAX),
         to: path.origin,
         label: path.label,
     });

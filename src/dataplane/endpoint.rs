@@ -1,5 +1,6 @@
-//! The applications at the ends of a connection: curl as a client and the book's web server,
-//! which names the pod that answered. haproxy, a proxy, lives in [`super::proxy`].
+//! The applications at the ends of a connection and the kernel under them: curl as a client,
+//! the book's web server, which names the pod that answered, and the resets a kernel sends
+//! when no socket matches. haproxy, a proxy, lives in [`super::proxy`].
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -7,14 +8,17 @@ use std::sync::Arc;
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
-use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, SYN, SYN_ACK, State};
+use super::tcp::{
+    ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, Received, Retransmit, SYN, SYN_ACK, State, reset_for,
+};
 use crate::scenario::curl::sni;
 use crate::scenario::model::Scheme;
+use crate::sim::Timer;
 use crate::sim::hash::FastMap;
-use crate::trace::{DropReason, Outcome, Step, Tag};
+use crate::trace::{CurlExit, Failure, Outcome, Step, Tag, Timeout};
 use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags, TlsRequest};
-use crate::world::Ctx;
 use crate::world::msg::CurlJob;
+use crate::world::{Ctx, TimerKind};
 
 /// Where an endpoint sends what it emits: the packet, its trace tag, and the context.
 pub trait Emit: FnMut(Packet, Tag, &mut Ctx) {}
@@ -42,13 +46,12 @@ impl TaggedConn {
         emit: &mut impl Emit,
     ) -> TaggedConn {
         let mut tc = TaggedConn::new(Conn::accept(packet, isn), tag);
-        tc.receive(packet, tag, ctx);
+        tc.record_receive(packet, tag, ctx);
         tc.send(SYN_ACK, Payload::Empty, ctx, emit);
         tc
     }
 
-    /// Takes in a segment that arrived with `tag`; records it in the current hop.
-    pub fn receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx) {
+    fn record_receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx) {
         ctx.step(Step::Receive {
             key: packet.key,
             flags: packet.flags,
@@ -57,12 +60,48 @@ impl TaggedConn {
             len: packet.payload.len(),
         });
         self.tag.packet = self.tag.packet.max(tag.packet.wrapping_add(1));
-        self.conn.receive(packet);
     }
 
-    /// Builds the next segment and its tag; records the send in the current hop.
+    /// Takes in a segment that arrived with `tag`, records it, and answers a duplicate with
+    /// an ACK. Returns what the segment meant.
+    pub fn receive(
+        &mut self,
+        packet: &Packet,
+        tag: Tag,
+        ctx: &mut Ctx,
+        emit: &mut impl Emit,
+    ) -> Received {
+        self.record_receive(packet, tag, ctx);
+        let (received, timer) = self.conn.receive(packet, ctx.now);
+        if let Some(t) = timer {
+            ctx.cancel(t);
+        }
+        if received == Received::Duplicate {
+            let ack = self.conn.ack();
+            self.emit(ack, ctx, emit);
+        }
+        received
+    }
+
+    /// Builds the next segment and its tag; records the send in the current hop; arms the
+    /// retransmission timer when the segment waits for an acknowledgment.
     pub fn send(&mut self, flags: TcpFlags, payload: Payload, ctx: &mut Ctx, emit: &mut impl Emit) {
-        let packet = self.conn.segment(flags, payload);
+        let packet = self.conn.segment(flags, payload, ctx.now);
+        if self
+            .conn
+            .unacked
+            .as_ref()
+            .is_some_and(|u| u.timer.is_none())
+        {
+            let t = &ctx.env.timers;
+            let rto = self.conn.rto(t.tcp_syn_rto, t.tcp_rto_min);
+            let timer = ctx.timer(rto, TimerKind::Tcp { key: self.conn.key });
+            self.conn.armed(timer);
+        }
+        self.emit(packet, ctx, emit);
+    }
+
+    fn emit(&mut self, packet: Packet, ctx: &mut Ctx, emit: &mut impl Emit) {
         let tag = self.tag;
         self.tag.packet = self.tag.packet.wrapping_add(1);
         ctx.step(Step::Send {
@@ -74,6 +113,82 @@ impl TaggedConn {
         });
         emit(packet, tag, ctx);
     }
+
+    /// The retransmission timer fired: sends the segment again, or returns false when the
+    /// kernel gives up on the connection.
+    pub fn retransmit(&mut self, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+        let t = &ctx.env.timers;
+        match self.conn.retransmit(t.tcp_syn_rto, t.tcp_rto_min) {
+            Retransmit::Again {
+                packet,
+                attempt,
+                rto,
+            } => {
+                ctx.step(Step::Retransmit {
+                    attempt,
+                    rto_ns: rto,
+                });
+                let timer = ctx.timer(rto, TimerKind::Tcp { key: self.conn.key });
+                self.conn.armed(timer);
+                self.emit(packet, ctx, emit);
+                true
+            }
+            Retransmit::GiveUp => {
+                ctx.step(Step::TimedOut(Timeout::Retransmissions));
+                false
+            }
+            Retransmit::Nothing => true,
+        }
+    }
+
+    /// Aborts the connection with a reset (an application closed it on an error).
+    pub fn abort(&mut self, ctx: &mut Ctx, emit: &mut impl Emit) {
+        if let Some(t) = self.conn.take_timer() {
+            ctx.cancel(t);
+        }
+        let rst = self.conn.reset();
+        self.emit(rst, ctx, emit);
+    }
+
+    /// Forgets the connection without a word (its process died): stops its timer.
+    pub fn drop_silently(&mut self, ctx: &mut Ctx) {
+        if let Some(t) = self.conn.take_timer() {
+            ctx.cancel(t);
+        }
+        self.conn.state = State::Closed;
+    }
+}
+
+/// The kernel answers a segment no socket wants with a reset (never a reset with a reset).
+pub fn kernel_reset(packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Emit) {
+    if packet.flags.has(TcpFlags::RST) {
+        return;
+    }
+    ctx.step(Step::Reset);
+    let rst = reset_for(packet);
+    ctx.step(Step::Send {
+        key: rst.key,
+        flags: rst.flags,
+        seq: rst.seq,
+        ack: rst.ack,
+        len: 0,
+    });
+    let tag = Tag {
+        packet: tag.packet.wrapping_add(1),
+        ..tag
+    };
+    emit(rst, tag, ctx);
+}
+
+/// One curl run: its connection, what it got so far, and its own timer.
+#[derive(Debug)]
+struct CurlConn {
+    tc: TaggedConn,
+    job: Arc<CurlJob>,
+    connected: bool,
+    /// `--connect-timeout` until connected, then `--max-time` if given.
+    timer: Option<Timer>,
+    done: bool,
 }
 
 /// curl: one connection per request.
@@ -81,7 +196,9 @@ impl TaggedConn {
 pub struct Client {
     rng: ChaCha8Rng,
     next_port: u16,
-    conns: FastMap<FlowKey, (TaggedConn, Arc<CurlJob>)>,
+    conns: FastMap<FlowKey, CurlConn>,
+    /// Requests by id, to find their connection when curl's timer fires.
+    by_request: FastMap<u32, FlowKey>,
 }
 
 impl Client {
@@ -90,6 +207,7 @@ impl Client {
             rng,
             next_port: 40000,
             conns: FastMap::default(),
+            by_request: FastMap::default(),
         }
     }
 
@@ -111,19 +229,34 @@ impl Client {
             (job.destination, job.port),
             self.rng.next_u32(),
         );
-        let mut tc = TaggedConn::new(
-            conn,
-            Tag {
+        let tag = Tag {
+            request: job.request_id,
+            conn: 0,
+            packet: 0,
+        };
+        let mut tc = TaggedConn::new(conn, tag);
+        tc.send(SYN, Payload::Empty, ctx, emit);
+        let wait = job.connect_timeout(ctx.env.timers.curl_connect_timeout);
+        let timer = Some(ctx.timer(
+            wait,
+            TimerKind::Curl {
                 request: job.request_id,
-                conn: 0,
-                packet: 0,
+            },
+        ));
+        self.by_request.insert(job.request_id, tc.conn.key);
+        self.conns.insert(
+            tc.conn.key,
+            CurlConn {
+                tc,
+                job,
+                connected: false,
+                timer,
+                done: false,
             },
         );
-        tc.send(SYN, Payload::Empty, ctx, emit);
-        self.conns.insert(tc.conn.key, (tc, job));
     }
 
-    /// Handles a segment for one of the client's connections; false when it is not one of them.
+    /// Handles a segment for one of curl's connections; false when it is not one of them.
     pub fn receive(
         &mut self,
         packet: &Packet,
@@ -132,39 +265,197 @@ impl Client {
         emit: &mut impl Emit,
     ) -> bool {
         let key = packet.key.reversed();
-        let Some((tc, job)) = self.conns.get_mut(&key) else {
+        let Some(c) = self.conns.get_mut(&key) else {
             return false;
         };
-        let was = tc.conn.state;
-        tc.receive(packet, tag, ctx);
-        if was == State::SynSent && packet.flags.has(TcpFlags::SYN) {
-            tc.send(ACK, Payload::Empty, ctx, emit);
-            let request = Arc::new(build_request(job));
-            let payload = if job.request.url.scheme == Scheme::Https {
-                let sni: Option<Arc<str>> = sni(&job.request.url).map(Arc::from);
-                ctx.step(Step::TlsHello { sni: sni.clone() });
-                Payload::TlsRequest(Arc::new(TlsRequest { sni, request }))
-            } else {
-                Payload::Request(request)
-            };
-            tc.send(PSH_ACK, payload, ctx, emit);
+        let was = c.tc.conn.state;
+        match c.tc.receive(packet, tag, ctx, emit) {
+            Received::Reset => {
+                let (code, message) = if c.connected {
+                    (56, "Recv failure: Connection reset by peer".to_string())
+                } else {
+                    (7, failed_connect(&c.job, "Connection refused"))
+                };
+                let failure = if c.connected {
+                    Failure::Reset
+                } else {
+                    Failure::Refused
+                };
+                finish(c, None, code, Some(message), Some(failure), ctx);
+            }
+            Received::Duplicate => {}
+            Received::New => {
+                if was == State::SynSent && packet.flags.has(TcpFlags::SYN) {
+                    c.connected = true;
+                    if let Some(t) = c.timer.take() {
+                        ctx.cancel(t);
+                    }
+                    if let Some(max) = c.job.request.max_time_ms {
+                        let left = (max * 1_000_000).saturating_sub(ctx.now.0 - c.job_started());
+                        c.timer = Some(ctx.timer(
+                            left,
+                            TimerKind::Curl {
+                                request: c.job.request_id,
+                            },
+                        ));
+                    }
+                    c.tc.send(ACK, Payload::Empty, ctx, emit);
+                    let request = Arc::new(build_request(&c.job));
+                    ctx.step(Step::Http(request.clone()));
+                    let payload = if c.tls() {
+                        let sni: Option<Arc<str>> = sni(&c.job.request.url).map(Arc::from);
+                        ctx.step(Step::TlsHello { sni: sni.clone() });
+                        Payload::TlsRequest(Arc::new(TlsRequest { sni, request }))
+                    } else {
+                        Payload::Request(request)
+                    };
+                    c.tc.send(PSH_ACK, payload, ctx, emit);
+                }
+                match (&packet.payload, c.tls()) {
+                    _ if c.done => {}
+                    (Payload::Response(response), false)
+                    | (Payload::TlsResponse(response), true) => {
+                        finish(c, Some(response.clone()), 0, None, None, ctx);
+                    }
+                    // A plain answer where curl expected TLS: OpenSSL reads it as a record.
+                    (Payload::Response(_), true) => {
+                        let message = "error:0A00010B:SSL routines::wrong version number";
+                        finish(c, None, 35, Some(message.into()), Some(Failure::Tls), ctx);
+                    }
+                    _ => {}
+                }
+                if packet.flags.has(TcpFlags::FIN) {
+                    if !c.done {
+                        let (code, message, failure) = if c.tls() {
+                            let m = format!(
+                                "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to {}:{}",
+                                c.job.shown_host, c.job.port
+                            );
+                            (35, m, Failure::Tls)
+                        } else {
+                            (52, "Empty reply from server".into(), Failure::EmptyReply)
+                        };
+                        finish(c, None, code, Some(message), Some(failure), ctx);
+                    }
+                    c.tc.send(FIN_ACK, Payload::Empty, ctx, emit);
+                }
+            }
         }
-        if let Some(response) = packet.payload.response() {
-            ctx.trace.outcomes.push(Outcome {
-                request: job.request_id,
-                at: ctx.now,
-                response: Some(response.clone()),
-                served_by: None,
-            });
-        }
-        if packet.flags.has(TcpFlags::FIN) {
-            tc.send(FIN_ACK, Payload::Empty, ctx, emit);
-        }
-        if tc.conn.state == State::Closed {
-            self.conns.remove(&key);
+        if c.tc.conn.state == State::Closed {
+            self.forget(key);
         }
         true
     }
+
+    /// Forgets a closed connection.
+    fn forget(&mut self, key: FlowKey) {
+        if let Some(c) = self.conns.remove(&key) {
+            self.by_request.remove(&c.job.request_id);
+        }
+    }
+
+    /// The trace tag of one of curl's connections.
+    pub fn tag_of(&self, key: FlowKey) -> Option<Tag> {
+        self.conns.get(&key).map(|c| c.tc.tag)
+    }
+
+    /// The trace tag of a request's connection, while curl still has it.
+    pub fn tag_of_request(&self, request: u32) -> Option<Tag> {
+        self.by_request.get(&request).and_then(|k| self.tag_of(*k))
+    }
+
+    /// The retransmission timer of one of curl's connections fired.
+    pub fn tcp_timer(&mut self, key: FlowKey, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+        let Some(c) = self.conns.get_mut(&key) else {
+            return false;
+        };
+        if !c.tc.retransmit(ctx, emit) {
+            if !c.done {
+                let (code, message) = if c.connected {
+                    (56, "Recv failure: Connection timed out".to_string())
+                } else {
+                    (7, failed_connect(&c.job, "Connection timed out"))
+                };
+                finish(c, None, code, Some(message), Some(Failure::TimedOut), ctx);
+            }
+            self.forget(key);
+        }
+        true
+    }
+
+    /// curl's own timer fired: `--connect-timeout` before the connection, `--max-time` after.
+    pub fn curl_timer(&mut self, request: u32, ctx: &mut Ctx, emit: &mut impl Emit) {
+        let Some(key) = self.by_request.get(&request).copied() else {
+            return;
+        };
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        c.timer = None;
+        if c.done {
+            return;
+        }
+        let ms = (ctx.now.0 - c.job_started()) / 1_000_000;
+        let (kind, message) = if c.connected {
+            (
+                Timeout::CurlMax,
+                format!("Operation timed out after {ms} milliseconds with 0 bytes received"),
+            )
+        } else {
+            (
+                Timeout::CurlConnect,
+                format!("Connection timed out after {ms} milliseconds"),
+            )
+        };
+        ctx.step(Step::TimedOut(kind));
+        finish(c, None, 28, Some(message), Some(Failure::TimedOut), ctx);
+        if c.connected {
+            c.tc.send(FIN_ACK, Payload::Empty, ctx, emit);
+        } else {
+            c.tc.drop_silently(ctx);
+            self.forget(key);
+        }
+    }
+}
+
+impl CurlConn {
+    /// Whether the request goes over TLS (`https://`).
+    fn tls(&self) -> bool {
+        self.job.request.url.scheme == Scheme::Https
+    }
+
+    /// When the request started: its SYN's first send.
+    fn job_started(&self) -> u64 {
+        self.job.started.0
+    }
+}
+
+/// curl 7.29's message for a failed connect.
+fn failed_connect(job: &CurlJob, why: &str) -> String {
+    format!("Failed connect to {}:{}; {why}", job.shown_host, job.port)
+}
+
+/// Records how curl ended, once.
+fn finish(
+    c: &mut CurlConn,
+    response: Option<Arc<HttpResponse>>,
+    code: u8,
+    message: Option<String>,
+    failure: Option<Failure>,
+    ctx: &mut Ctx,
+) {
+    c.done = true;
+    if let Some(t) = c.timer.take() {
+        ctx.cancel(t);
+    }
+    let exit = CurlExit { code, message };
+    ctx.step(Step::CurlExit(exit.clone()));
+    ctx.trace.request(c.job.request_id).done = Some(Outcome {
+        at: ctx.now,
+        response,
+        exit,
+        failure,
+    });
 }
 
 /// The request curl sends: request line, Host, User-Agent, Accept, then the `-H` headers (a
@@ -210,42 +501,75 @@ impl WebServer {
         }
     }
 
-    /// Handles a segment addressed to the server; true when it answered a request.
+    /// Handles a segment for the server: a SYN it accepts (when `listening`), or a segment of
+    /// one of its connections. Returns whether it answered a request, or `None` when the
+    /// segment is neither (the kernel resets it).
     pub fn receive(
         &mut self,
         packet: &Packet,
         tag: Tag,
+        listening: bool,
         page: &Arc<HttpResponse>,
         ctx: &mut Ctx,
         emit: &mut impl Emit,
-    ) -> bool {
+    ) -> Option<bool> {
         let key = packet.key.reversed();
-        if packet.flags.has(TcpFlags::SYN) {
-            let tc = TaggedConn::accept(packet, tag, self.rng.next_u32(), ctx, emit);
-            self.conns.insert(key, tc);
-            return false;
-        }
         let Some(tc) = self.conns.get_mut(&key) else {
-            return false;
+            if listening && packet.flags == SYN {
+                let tc = TaggedConn::accept(packet, tag, self.rng.next_u32(), ctx, emit);
+                self.conns.insert(key, tc);
+                return Some(false);
+            }
+            return None;
         };
-        tc.receive(packet, tag, ctx);
         let mut answered = false;
-        if let Payload::Request(_) = &packet.payload {
-            ctx.step(Step::Served {
-                status: page.status,
-            });
-            tc.send(FIN_PSH_ACK, Payload::Response(page.clone()), ctx, emit);
-            answered = true;
-        } else if let Payload::TlsRequest(_) = &packet.payload {
-            // The book's web server speaks plain HTTP only.
-            ctx.step(Step::Drop(DropReason::TlsMismatch));
-        } else if packet.flags.has(TcpFlags::FIN) {
-            tc.send(ACK, Payload::Empty, ctx, emit);
+        match tc.receive(packet, tag, ctx, emit) {
+            Received::Reset => {}
+            Received::Duplicate => {}
+            Received::New => {
+                if let Payload::Request(_) = &packet.payload {
+                    ctx.step(Step::Served {
+                        status: page.status,
+                    });
+                    tc.send(FIN_PSH_ACK, Payload::Response(page.clone()), ctx, emit);
+                    answered = true;
+                } else if let Payload::TlsRequest(_) = &packet.payload {
+                    // The book's web server speaks plain HTTP only.
+                    ctx.step(Step::TlsMismatch);
+                    tc.send(FIN_ACK, Payload::Empty, ctx, emit);
+                } else if packet.flags.has(TcpFlags::FIN) {
+                    tc.send(ACK, Payload::Empty, ctx, emit);
+                }
+            }
         }
         if tc.conn.state == State::Closed {
             self.conns.remove(&key);
         }
-        answered
+        Some(answered)
+    }
+
+    /// The trace tag of one of the server's connections.
+    pub fn tag_of(&self, key: FlowKey) -> Option<Tag> {
+        self.conns.get(&key).map(|tc| tc.tag)
+    }
+
+    /// The retransmission timer of one of the server's connections fired.
+    pub fn tcp_timer(&mut self, key: FlowKey, ctx: &mut Ctx, emit: &mut impl Emit) -> bool {
+        let Some(tc) = self.conns.get_mut(&key) else {
+            return false;
+        };
+        if !tc.retransmit(ctx, emit) {
+            self.conns.remove(&key);
+        }
+        true
+    }
+
+    /// The server process died: its connections are gone (later segments get resets).
+    pub fn stop(&mut self, ctx: &mut Ctx) {
+        for tc in self.conns.values_mut() {
+            tc.drop_silently(ctx);
+        }
+        self.conns.clear();
     }
 }
 

@@ -4,11 +4,12 @@
 use std::net::Ipv4Addr;
 
 use super::endpoint::Client;
+use super::endpoint::kernel_reset;
 use crate::scenario::model::HostsEntry;
 use crate::sim::rng;
-use crate::topology::{NodeId, Role, Topology};
-use crate::trace::{Component, Step, Tag};
-use crate::world::{Addr, Ctx, Msg};
+use crate::topology::{NodeId, Topology};
+use crate::trace::{Component, Tag};
+use crate::world::{Addr, Ctx, Msg, TimerKind};
 
 pub struct InternetHost {
     pub id: NodeId,
@@ -21,11 +22,11 @@ pub struct InternetHost {
 
 impl InternetHost {
     pub fn new(topology: &Topology, hosts: &[HostsEntry], seed: u64) -> InternetHost {
-        let id = topology.first(Role::InternetHost);
+        let id = topology.internet_host();
         InternetHost {
             id,
             address: topology.node(id).address,
-            gateway: topology.first(Role::Gateway),
+            gateway: topology.gateway(),
             hosts: hosts.to_vec(),
             client: Client::new(rng::stream(seed, "cent-client/curl")),
         }
@@ -59,7 +60,19 @@ impl InternetHost {
             Msg::Packet(packet, tag) => {
                 ctx.hop(tag, id, Component::Host);
                 if !self.client.receive(&packet, tag, ctx, &mut emit) {
-                    ctx.step(Step::Drop(crate::trace::DropReason::NoListener));
+                    kernel_reset(&packet, tag, ctx, &mut emit);
+                }
+            }
+            Msg::Timer(TimerKind::Tcp { key }) => {
+                if let Some(tag) = self.client.tag_of(key) {
+                    ctx.hop(tag, id, Component::Host);
+                    self.client.tcp_timer(key, ctx, &mut emit);
+                }
+            }
+            Msg::Timer(TimerKind::Curl { request }) => {
+                if let Some(tag) = self.client.tag_of_request(request) {
+                    ctx.hop(tag, id, Component::Host);
+                    self.client.curl_timer(request, ctx, &mut emit);
                 }
             }
             _ => {}

@@ -1,13 +1,17 @@
-//! vRouter forwarding: flows (created on the first packet with their reverse), route lookup per
-//! VRF, ECMP composite next hops hashed on the 5-tuple, NAT for floating IPs and services, and
-//! MPLSoUDP / MPLSoGRE tunnels.
+//! vRouter forwarding: flows (created on the first packet with their reverse, aged out after
+//! the idle time), route lookup per VRF with the routes policies leak into it, ECMP across
+//! computes and across the local interfaces of one compute, NAT for floating IPs and services,
+//! and MPLSoUDP / MPLSoGRE tunnels. A flow miss needs the agent: with the agent down, only
+//! packets of existing flows get through.
 
 use std::net::Ipv4Addr;
 
 use super::compute::Compute;
-use crate::routing::{Prefix, RouteAttrs, Vrf};
+use super::compute::tables::{Fip, LocalNh};
+use crate::routing::{RouteAttrs, Vrf};
+use crate::sim::Time;
 use crate::sim::hash::FastMap;
-use crate::topology::{NodeId, Role, contains, plan};
+use crate::topology::{NodeId, Role, plan};
 use crate::trace::{Component, DropReason, FlowAction, NextHop, Step, Tag};
 use crate::wire::{Encap, FlowKey, Packet, Tunnel};
 use crate::world::{Addr, Ctx, Msg, Part};
@@ -15,8 +19,12 @@ use crate::world::{Addr, Ctx, Msg, Part};
 /// Where a flow sends its packets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlowNextHop {
-    Local(Component),
-    Tunnel { to: NodeId, label: u32 },
+    /// A local interface, by vif index.
+    Local(u32),
+    Tunnel {
+        to: NodeId,
+        label: u32,
+    },
 }
 
 /// A NAT rewrite: the destination (or source) becomes this address and port.
@@ -27,7 +35,7 @@ pub struct Rewrite {
     pub port: u16,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flow {
     pub index: u32,
     pub reverse: u32,
@@ -36,6 +44,7 @@ pub struct Flow {
     pub next_hop: FlowNextHop,
     pub vrf: Vrf,
     pub packets: u64,
+    pub last_used: Time,
 }
 
 /// The flow table: lookups by key; `order` keeps creation order for display.
@@ -43,6 +52,7 @@ pub struct Flow {
 pub struct Flows {
     pub table: FastMap<FlowKey, Flow>,
     pub order: Vec<FlowKey>,
+    next_index: u32,
 }
 
 impl Flows {
@@ -52,8 +62,12 @@ impl Flows {
         }
     }
 
-    fn next_index(&self) -> u32 {
-        u32::try_from(self.order.len()).unwrap_or(u32::MAX)
+    /// The flows still in the table at `now`: a flow idle longer than `idle` is aged out.
+    pub fn live(&self, now: Time, idle: u64) -> impl Iterator<Item = (&FlowKey, &Flow)> {
+        self.order.iter().filter_map(move |k| {
+            let f = self.table.get(k)?;
+            (now.0.saturating_sub(f.last_used.0) <= idle).then_some((k, f))
+        })
     }
 }
 
@@ -69,11 +83,7 @@ impl Compute {
     /// Forwards one packet arriving at this vRouter, from a tap (no encapsulation) or the fabric.
     pub fn forward(&mut self, mut packet: Packet, tag: Tag, ctx: &mut Ctx) {
         ctx.hop(tag, self.id, Component::VRouter);
-        if !self.up {
-            ctx.step(Step::Drop(DropReason::NodeDown));
-            return;
-        }
-        let from_label = match packet.encap.take() {
+        let from_fabric = match packet.encap.take() {
             Some(e) => {
                 ctx.step(Step::Decap {
                     tunnel: e.tunnel,
@@ -85,26 +95,36 @@ impl Compute {
             }
             None => None,
         };
-        let key = packet.key;
-        let flow = match self.flows.table.get_mut(&key) {
-            Some(flow) => {
-                flow.packets += 1;
-                ctx.step(Step::FlowHit {
-                    key,
-                    action: flow.action,
-                });
-                *flow
+        let from_tap = match from_fabric {
+            Some(_) => None,
+            None => self.tables.by_ip.get(&packet.key.src).copied(),
+        };
+        if let Some(vif) = from_tap {
+            if let Some(v) = self.tables.vif_mut(vif) {
+                v.rx += 1;
             }
+            self.traffic_seen(vif, ctx);
+        }
+        let key = packet.key;
+        let flow = match self.flow_hit(key, ctx) {
+            Some(flow) => flow,
             None => {
-                let decision = match from_label {
-                    Some((label, _)) => self.decide_from_fabric(key, label),
-                    None => self.decide_from_tap(key, ctx),
+                if !self.agent.running {
+                    ctx.step(Step::Drop(DropReason::AgentDown));
+                    self.drops.flow_unusable += 1;
+                    return;
+                }
+                let decision = match (from_fabric, from_tap) {
+                    (Some((label, _)), _) => self.decide_from_fabric(key, label, ctx),
+                    (None, Some(vif)) => self.decide_from_tap(key, vif, ctx),
+                    (None, None) => None,
                 };
                 let Some(d) = decision else {
+                    self.drops.discards += 1;
                     ctx.step(Step::Drop(DropReason::NoRoute));
                     return;
                 };
-                self.create_flows(key, d, from_label.map(|(_, src)| src), ctx)
+                self.create_flows(key, d, from_fabric.map(|(_, src)| src), from_tap, ctx)
             }
         };
         if let Some(rw) = flow.rewrite {
@@ -127,7 +147,14 @@ impl Compute {
             });
         }
         match flow.next_hop {
-            FlowNextHop::Local(component) => {
+            FlowNextHop::Local(vif) => {
+                let Some(v) = self.tables.vif_mut(vif).filter(|v| v.live) else {
+                    self.drops.discards += 1;
+                    ctx.step(Step::Drop(DropReason::NoRoute));
+                    return;
+                };
+                v.tx += 1;
+                let component = v.owner;
                 let part = match component {
                     Component::Haproxy(s) => Part::Haproxy(s),
                     Component::Pod(s) => Part::Pod(s),
@@ -144,10 +171,28 @@ impl Compute {
         }
     }
 
+    /// The flow of a packet, unless it aged out (the agent ages flows; with it down they stay).
+    fn flow_hit(&mut self, key: FlowKey, ctx: &mut Ctx) -> Option<Flow> {
+        let idle = ctx.env.timers.flow_idle;
+        let aging = self.agent.running;
+        let flow = self.flows.table.get_mut(&key)?;
+        if aging && ctx.now.0.saturating_sub(flow.last_used.0) > idle {
+            return None;
+        }
+        flow.packets += 1;
+        flow.last_used = ctx.now;
+        ctx.step(Step::FlowHit {
+            key,
+            action: flow.action,
+        });
+        Some(flow.clone())
+    }
+
     fn encapsulate(&self, mut packet: Packet, tag: Tag, to: NodeId, label: u32, ctx: &mut Ctx) {
         let topology = &ctx.env.topology;
         let outer_dst = topology.node(to).address;
-        let tunnel = if topology.node(to).role == Role::Gateway {
+        let to_gateway = topology.role(to) == Role::Gateway;
+        let tunnel = if to_gateway {
             Tunnel::MplsOverGre
         } else {
             // The UDP source port carries the flow's entropy, as vRouter does for ECMP underlays.
@@ -155,21 +200,20 @@ impl Compute {
                 source_port: 49152 | (packet.key.hash(self.hash_salt) as u16 & 0x3fff),
             }
         };
-        let encap = Encap {
-            outer_src: self.address,
-            outer_dst,
-            tunnel,
-            label,
-        };
         ctx.step(Step::Encap {
             tunnel,
             label,
             outer_src: self.address,
             outer_dst,
         });
-        packet.encap = Some(encap);
+        packet.encap = Some(Encap {
+            outer_src: self.address,
+            outer_dst,
+            tunnel,
+            label,
+        });
         let delay = topology.delay(self.id, to);
-        let addr = if topology.node(to).role == Role::Gateway {
+        let addr = if to_gateway {
             Addr::Gateway
         } else {
             Addr::Compute(to, Part::VRouter)
@@ -177,112 +221,123 @@ impl Compute {
         ctx.send(addr, delay, Msg::Packet(packet, tag));
     }
 
-    /// A packet from the fabric: the label names the local interface; its address or one of
-    /// its floating IPs must be the destination.
-    fn decide_from_fabric(&self, key: FlowKey, label: u32) -> Option<Decision> {
-        let iface = self.interfaces.get(*self.by_label.get(&label)?)?;
-        let next_hop = FlowNextHop::Local(iface.owner);
-        if key.dst == iface.ip {
+    /// A packet from the fabric: the label names a local interface or a local ECMP composite;
+    /// the destination must be its address or one of its floating IPs.
+    fn decide_from_fabric(&mut self, key: FlowKey, label: u32, ctx: &mut Ctx) -> Option<Decision> {
+        let Some(nh) = self.tables.by_label.get(&label).cloned() else {
+            self.drops.invalid_label += 1;
+            ctx.step(Step::Drop(DropReason::InvalidLabel));
+            return None;
+        };
+        let vif = self.pick_local(&nh, key, ctx)?;
+        self.to_interface(vif, key)
+    }
+
+    /// One member of a local next hop: the interface, or an ECMP choice among several.
+    fn pick_local(&self, nh: &LocalNh, key: FlowKey, ctx: &mut Ctx) -> Option<u32> {
+        match nh {
+            LocalNh::Vif(v) => Some(*v),
+            LocalNh::Composite(members) => {
+                let hash = key.hash(self.hash_salt.rotate_left(32));
+                let chosen = hash as usize % members.len().max(1);
+                let vif = *members.get(chosen)?;
+                ctx.step(Step::Ecmp {
+                    hash,
+                    chosen: u16::try_from(chosen).unwrap_or(u16::MAX),
+                    of: u16::try_from(members.len()).unwrap_or(u16::MAX),
+                    to: self.id,
+                    label: self.tables.vif(vif).map_or(0, |v| v.label),
+                });
+                Some(vif)
+            }
+        }
+    }
+
+    /// Delivery to a local interface: forward when the destination is its address, NAT when
+    /// it is one of its floating IPs.
+    fn to_interface(&self, vif: u32, key: FlowKey) -> Option<Decision> {
+        let v = self.tables.vif(vif).filter(|v| v.live)?;
+        if key.dst == v.ip {
             return Some(Decision {
                 action: FlowAction::Forward,
                 rewrite: None,
-                next_hop,
-                vrf: Vrf::PodNetwork,
+                next_hop: FlowNextHop::Local(vif),
+                vrf: v.vrf.clone(),
             });
         }
-        let fip = iface.fips.iter().find(|f| f.ip == key.dst)?;
-        Some(nat_to_interface(fip, key, iface.ip, next_hop))
+        let fip = v.fips.iter().find(|f| f.ip == key.dst)?;
+        Some(nat_to_interface(fip, key, v.ip, vif))
     }
 
-    /// A packet from a local interface: route lookup, ECMP, and service NAT when the chosen
-    /// backend is local.
-    fn decide_from_tap(&self, key: FlowKey, ctx: &mut Ctx) -> Option<Decision> {
-        if let Some((vrf, paths)) = self.fib.get(&key.dst) {
-            let vrf = *vrf;
-            let best = paths.first().map_or(0, |p| p.local_pref);
-            let next_hop = if paths.len() > 1 {
-                NextHop::Composite(paths.len() as u8)
-            } else {
-                self.next_hop_of(paths.first()?)
-            };
-            ctx.step(Step::Route {
-                vrf,
-                prefix: Prefix::host(key.dst),
-                next_hop,
-                local_pref: best,
-            });
-            let chosen = super::ecmp::choose(paths, key, self.hash_salt, ctx)?;
-            if chosen.origin != self.id {
-                return Some(Decision {
-                    action: FlowAction::Forward,
-                    rewrite: None,
-                    next_hop: FlowNextHop::Tunnel {
-                        to: chosen.origin,
-                        label: chosen.label,
-                    },
-                    vrf,
-                });
-            }
-            let iface = self.interfaces.get(*self.by_label.get(&chosen.label)?)?;
-            let next_hop = FlowNextHop::Local(iface.owner);
-            if iface.ip == key.dst {
-                return Some(Decision {
-                    action: FlowAction::Forward,
-                    rewrite: None,
-                    next_hop,
-                    vrf,
-                });
-            }
-            let fip = iface.fips.iter().find(|f| f.ip == key.dst)?;
-            return Some(Decision {
-                vrf,
-                ..nat_to_interface(fip, key, iface.ip, next_hop)
-            });
-        }
-        if [plan::POD_SUBNET, plan::SERVICE_SUBNET]
-            .iter()
-            .any(|s| contains(*s, key.dst))
-        {
+    /// A packet from a local interface: route lookup in its VRF (and those leaked into it),
+    /// ECMP among the best paths, and NAT when the chosen member is local.
+    fn decide_from_tap(&mut self, key: FlowKey, vif: u32, ctx: &mut Ctx) -> Option<Decision> {
+        let vrf = self.tables.vif(vif)?.vrf.clone();
+        let Some(found) = self.tables.lookup(ctx.rib, &vrf, key.dst, self.id) else {
+            ctx.step(Step::Miss { vrf, dst: key.dst });
             return None;
-        }
-        let gateway = ctx.env.topology.first(Role::Gateway);
-        let label = plan::GATEWAY_VRF_LABEL;
-        let next_hop = NextHop::Tunnel { to: gateway, label };
-        ctx.step(Step::Route {
-            vrf: Vrf::Public,
-            prefix: Prefix {
-                address: Ipv4Addr::UNSPECIFIED,
-                len: 0,
-            },
-            next_hop,
-            local_pref: 100,
+        };
+        let local_path = found.local.map(|r| RouteAttrs {
+            origin: self.id,
+            next_hop: self.address,
+            label: r.label,
+            local_pref: r.local_pref,
+            med: crate::routing::med_from_local_pref(r.local_pref),
         });
+        let mut all: Vec<RouteAttrs> = found.remote.clone();
+        all.extend(local_path);
+        let best = crate::routing::best_paths(&all);
+        let local_nh = found.local.map(|r| r.nh.clone());
+        let (route_vrf, prefix) = (found.vrf.clone(), found.prefix);
+        let first = *best.first()?;
+        let next_hop = if best.len() > 1 {
+            NextHop::Composite(u16::try_from(best.len()).unwrap_or(u16::MAX))
+        } else {
+            self.next_hop_of(&first, local_nh.as_ref())
+        };
+        ctx.step(Step::Route {
+            vrf: route_vrf.clone(),
+            prefix,
+            next_hop,
+            local_pref: first.local_pref,
+        });
+        let chosen = *super::ecmp::choose(&best, key, self.hash_salt, ctx)?;
+        if chosen.origin != self.id {
+            return Some(Decision {
+                action: FlowAction::Forward,
+                rewrite: None,
+                next_hop: FlowNextHop::Tunnel {
+                    to: chosen.origin,
+                    label: chosen.label,
+                },
+                vrf: route_vrf,
+            });
+        }
+        let member = self.pick_local(local_nh.as_ref()?, key, ctx)?;
+        let d = self.to_interface(member, key)?;
         Some(Decision {
-            action: FlowAction::Forward,
-            rewrite: None,
-            next_hop: FlowNextHop::Tunnel { to: gateway, label },
-            vrf: Vrf::Public,
+            vrf: if d.rewrite.is_some() {
+                d.vrf
+            } else {
+                route_vrf
+            },
+            ..d
         })
     }
 
-    fn next_hop_of(&self, path: &RouteAttrs) -> NextHop {
-        if path.origin == self.id {
-            match self
-                .by_label
-                .get(&path.label)
-                .and_then(|&i| self.interfaces.get(i))
-            {
-                Some(iface) => NextHop::Interface(iface.owner),
-                None => NextHop::Tunnel {
-                    to: path.origin,
-                    label: path.label,
-                },
+    fn next_hop_of(&self, path: &RouteAttrs, local: Option<&LocalNh>) -> NextHop {
+        match (path.origin == self.id, local) {
+            (true, Some(LocalNh::Vif(v))) => self
+                .tables
+                .vif(*v)
+                .map_or(NextHop::Connected, |v| NextHop::Interface(v.owner)),
+            (true, Some(LocalNh::Composite(m))) => {
+                NextHop::Composite(u16::try_from(m.len()).unwrap_or(u16::MAX))
             }
-        } else {
-            NextHop::Tunnel {
+            _ => NextHop::Tunnel {
                 to: path.origin,
                 label: path.label,
-            }
+            },
         }
     }
 
@@ -292,6 +347,7 @@ impl Compute {
         key: FlowKey,
         d: Decision,
         came_from: Option<Ipv4Addr>,
+        from_tap: Option<u32>,
         ctx: &mut Ctx,
     ) -> Flow {
         let translated = match d.rewrite {
@@ -323,16 +379,21 @@ impl Compute {
                 }
             }
         });
-        let reverse_hop = self.reverse_next_hop(key, came_from, ctx);
-        let index = self.flows.next_index();
+        let reverse_hop = match from_tap {
+            Some(vif) => FlowNextHop::Local(vif),
+            None => self.reverse_next_hop(key, &d.vrf, came_from, ctx),
+        };
+        let index = self.flows.next_index;
+        self.flows.next_index += 2;
         let forward = Flow {
             index,
             reverse: index + 1,
             action: d.action,
             rewrite: d.rewrite,
             next_hop: d.next_hop,
-            vrf: d.vrf,
+            vrf: d.vrf.clone(),
             packets: 1,
+            last_used: ctx.now,
         };
         let reverse = Flow {
             index: index + 1,
@@ -342,35 +403,29 @@ impl Compute {
             next_hop: reverse_hop,
             vrf: d.vrf,
             packets: 0,
+            last_used: ctx.now,
         };
         ctx.step(Step::FlowCreated {
             key,
             action: d.action,
             reverse: reverse_key,
         });
-        self.flows.insert(key, forward);
+        self.flows.insert(key, forward.clone());
         self.flows.insert(reverse_key, reverse);
         forward
     }
 
-    /// Where replies go: back to the local interface that sent, or back through the tunnel to
-    /// the node that owns the source address.
+    /// Where replies to a packet from the fabric go: back through the tunnel to the node that
+    /// owns the source address in the flow's VRF, else to the gateway it came from.
     fn reverse_next_hop(
         &self,
         key: FlowKey,
+        vrf: &Vrf,
         came_from: Option<Ipv4Addr>,
         ctx: &Ctx,
     ) -> FlowNextHop {
-        if came_from.is_none()
-            && let Some(iface) = self
-                .by_ip
-                .get(&key.src)
-                .and_then(|&i| self.interfaces.get(i))
-        {
-            return FlowNextHop::Local(iface.owner);
-        }
-        if let Some((_, paths)) = self.fib.get(&key.src)
-            && let Some(path) = paths.first()
+        if let Some(found) = self.tables.lookup(ctx.rib, vrf, key.src, self.id)
+            && let Some(path) = found.remote.first()
         {
             return FlowNextHop::Tunnel {
                 to: path.origin,
@@ -378,13 +433,14 @@ impl Compute {
             };
         }
         let topology = &ctx.env.topology;
+        let gateway = topology.gateway();
         match came_from.and_then(|a| topology.by_address(a)) {
-            Some(node) if topology.node(node).role == Role::Gateway => FlowNextHop::Tunnel {
+            Some(node) if topology.role(node) != Role::Gateway => FlowNextHop::Tunnel {
                 to: node,
                 label: plan::GATEWAY_VRF_LABEL,
             },
             _ => FlowNextHop::Tunnel {
-                to: topology.first(Role::Gateway),
+                to: gateway,
                 label: plan::GATEWAY_VRF_LABEL,
             },
         }
@@ -393,37 +449,24 @@ impl Compute {
 
 /// NAT towards an interface that holds `fip`: with a port map (a service), destination NAT with
 /// port translation; without (an ingress FIP), destination NAT only.
-fn nat_to_interface(
-    fip: &super::compute::Fip,
-    key: FlowKey,
-    ip: Ipv4Addr,
-    next_hop: FlowNextHop,
-) -> Decision {
+fn nat_to_interface(fip: &Fip, key: FlowKey, ip: Ipv4Addr, vif: u32) -> Decision {
     let mapped = fip
         .port_map
         .iter()
         .find(|(from, _)| *from == key.dport)
         .map(|(_, to)| *to);
-    match mapped {
-        Some(port) => Decision {
-            action: FlowAction::NatDstPort,
-            rewrite: Some(Rewrite {
-                dst: true,
-                address: ip,
-                port,
-            }),
-            next_hop,
-            vrf: Vrf::ServiceNetwork,
-        },
-        None => Decision {
-            action: FlowAction::NatDst,
-            rewrite: Some(Rewrite {
-                dst: true,
-                address: ip,
-                port: key.dport,
-            }),
-            next_hop,
-            vrf: Vrf::Public,
-        },
+    let (action, port) = match mapped {
+        Some(port) => (FlowAction::NatDstPort, port),
+        None => (FlowAction::NatDst, key.dport),
+    };
+    Decision {
+        action,
+        rewrite: Some(Rewrite {
+            dst: true,
+            address: ip,
+            port,
+        }),
+        next_hop: FlowNextHop::Local(vif),
+        vrf: fip.vrf.clone(),
     }
 }

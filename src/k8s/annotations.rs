@@ -16,15 +16,22 @@ pub const FIP_POOL_EXAMPLE: &str = "{'domain': 'default-domain', 'project': 'k8s
 const FQ_NAME_KEYS: [&str; 4] = ["domain", "project", "network", "name"];
 
 /// The pool's fully qualified name (`domain:project:network:name`) from the annotation's value,
-/// a Python dictionary literal (kube-manager's `get_fip_pool_fq_name_from_dict_string`), or why
-/// it is not one.
+/// a Python dictionary literal (kube-manager's `get_fip_pool_fq_name_from_dict_string`; the
+/// domain defaults to `default-domain`), or why it is not one.
 pub fn fip_pool_fq_name(value: &str) -> Result<String, String> {
     let entries = dict_literal(value)
         .ok_or_else(|| format!("{value:?} is not a dictionary such as {FIP_POOL_EXAMPLE}"))?;
+    if let Some((k, _)) = entries
+        .iter()
+        .find(|(k, _)| !FQ_NAME_KEYS.contains(&k.as_str()))
+    {
+        return Err(format!("the dictionary has an unknown key {k:?}"));
+    }
     let mut parts = Vec::with_capacity(4);
     for key in FQ_NAME_KEYS {
         match entries.iter().find(|(k, _)| k == key) {
             Some((_, v)) if !v.is_empty() => parts.push(v.as_str()),
+            None if key == "domain" => parts.push("default-domain"),
             _ => return Err(format!("the dictionary has no {key:?}")),
         }
     }
@@ -81,5 +88,11 @@ mod tests {
                 .contains("project")
         );
         assert!(fip_pool_fq_name("{'domain': 'd' 'x'}").is_err());
+        assert_eq!(
+            fip_pool_fq_name("{'project': 'j', 'network': 'n', 'name': 'p'}").unwrap(),
+            "default-domain:j:n:p"
+        );
+        let extra = "{'project': 'j', 'network': 'n', 'name': 'p', 'x': 'y'}";
+        assert!(fip_pool_fq_name(extra).unwrap_err().contains("unknown key"));
     }
 }

@@ -34,6 +34,8 @@ pub enum Kind {
     Service,
     Deployment,
     Ingress,
+    /// A machine of the cluster: the apiserver registers each at start.
+    Node,
     Secret,
 }
 
@@ -45,6 +47,7 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
             Kind::Ingress => "Ingress",
+            Kind::Node => "Node",
             Kind::Secret => "Secret",
         }
     }
@@ -57,7 +60,44 @@ impl Kind {
             Kind::Service => "service",
             Kind::Deployment => "deployment",
             Kind::Ingress => "ingress",
+            Kind::Node => "node",
             Kind::Secret => "secret",
+        }
+    }
+}
+
+/// Names one object: its kind, namespace and name (`ingress/ns-user-1/ingress-sf`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    pub kind: Kind,
+    /// Empty only for cluster-scoped kinds (Namespace).
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
+        ObjectKey {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    /// `pod/NAMESPACE/NAME`, or `namespace/NAME`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{}/{}", self.kind.reference_word(), self.name)
+        } else {
+            write!(
+                f,
+                "{}/{}/{}",
+                self.kind.reference_word(),
+                self.namespace,
+                self.name
+            )
         }
     }
 }
@@ -79,6 +119,7 @@ impl Object {
             Spec::Service(_) => Kind::Service,
             Spec::Deployment(_) => Kind::Deployment,
             Spec::Ingress(_) => Kind::Ingress,
+            Spec::Node(_) => Kind::Node,
             Spec::Secret(_) => Kind::Secret,
         }
     }
@@ -94,6 +135,14 @@ pub enum Spec {
     Ingress(IngressSpec),
     /// A Secret has no `spec`: its `type` and `data` live here.
     Secret(SecretSpec),
+    Node(NodeSpec),
+}
+
+/// A node as the kubelet registered it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// The master runs the control plane; pods are not scheduled there.
+    pub master: bool,
 }
 
 /// A Secret's `type` and its `data` (decoded) merged with `stringData`.

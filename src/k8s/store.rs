@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use crate::k8s::objects::Object;
-use crate::scenario::model::ObjectKey;
+use crate::k8s::objects::ObjectKey;
 use crate::sim::Time;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct StoredObject {
     /// Set for pods created by a Deployment.
     pub owner: Option<String>,
     pub status: Status,
+    /// `metadata.deletionTimestamp`: a pod being deleted, until its kubelet confirms.
+    pub deletion: Option<Time>,
 }
 
 impl StoredObject {
@@ -52,6 +54,18 @@ pub fn key_of(object: &Object) -> ObjectKey {
 pub struct Status {
     /// Pod: the address its interface got.
     pub pod_ip: Option<Ipv4Addr>,
+    /// Pod: its container runs (kubectl's READY counts running containers).
+    pub running: bool,
+    /// Pod: its Ready condition (what endpoints follow); Node: its Ready condition.
+    pub ready: bool,
+    /// Pod: container restarts the kubelet reported.
+    pub restarts: u32,
+    /// Pod: its container keeps exiting since then (CrashLoopBackOff).
+    pub crash_since: Option<Time>,
+    /// Pod: `status.reason` (`NodeLost` once evicted from an unreachable node).
+    pub reason: Option<&'static str>,
+    /// Node: when its Ready condition last changed.
+    pub transition: Time,
     /// Service: its cluster IP.
     pub cluster_ip: Option<Ipv4Addr>,
     /// Service (LoadBalancer) and Ingress: `status.loadBalancer.ingress[].ip`.

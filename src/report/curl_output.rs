@@ -15,7 +15,6 @@ use crate::scenario::run::CurlResult;
 use crate::trace::Step;
 use crate::wire::HttpResponse;
 use crate::world::World;
-use crate::world::msg::CurlJob;
 
 /// Writes curl's output for `r`.
 pub fn render(world: &World, r: &CurlResult, out: &mut String) {
@@ -83,13 +82,7 @@ fn verbose_request(world: &World, r: &CurlResult, out: &mut String) {
             let _ = writeln!(out, "* Server certificate:\n*  subject: CN={cn}");
         }
     }
-    let req = build_request(&CurlJob {
-        request_id: r.request_id,
-        request: r.request.clone(),
-        destination: r.destination,
-        port: r.port,
-        host_header: r.host_header.clone(),
-    });
+    let req = build_request(&r.job());
     let _ = writeln!(out, "> {} {} {}", req.method, req.target, req.version);
     for (n, v) in &req.headers {
         let _ = writeln!(out, "> {n}: {v}");
@@ -125,18 +118,13 @@ fn head(resp: &HttpResponse, prefix: &str, out: &mut String) {
     }
 }
 
-/// curl's message when no response came.
+/// curl's message when no response came: its exit code and error.
 fn error(r: &CurlResult) -> String {
-    match (r.disposition, r.request.url.scheme) {
-        ("tls-mismatch", Scheme::Https) => {
-            "curl: (35) error:0A00010B:SSL routines::wrong version number".to_string()
-        }
-        ("tls-mismatch", Scheme::Http) => "curl: (52) Empty reply from server".to_string(),
-        _ => format!(
-            "curl: (7) Failed to connect to {} port {}: {}",
-            r.destination, r.port, r.disposition
-        ),
-    }
+    format!(
+        "curl: ({}) {}",
+        r.exit.code,
+        r.exit.message.as_deref().unwrap_or("")
+    )
 }
 
 /// Body lines that only decorate the page (styles, images) are left out of the text view.

@@ -19,26 +19,27 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
     }
     let mut lines: Vec<Value> = vec![header];
     let world = &run.world;
-    let mut next_note = 0;
     for step in &run.steps {
-        while let Some(n) = world.timeline.get(next_note).filter(|n| n.at <= step.at) {
+        let mut record = json!({
+            "type": "step", "index": step.index, "file": &*step.origin.file, "line": step.origin.line,
+            "at_ns": step.started.0, "ended_ns": step.ended.0, "title": step_title(scenario, step),
+        });
+        match &step.output {
+            Output::Shown { text, .. } => record["text"] = json!(text),
+            Output::Waited { converged, pending } => {
+                record["converged"] = json!(converged);
+                record["pending"] = json!(pending);
+            }
+            Output::Fault { target, up } => record["fault"] = json!({"target": target, "up": up}),
+            _ => {}
+        }
+        lines.push(record);
+        for n in world.timeline.get(step.notes.clone()).unwrap_or_default() {
             lines.push(json!({
                 "type": "event", "at_ns": n.at.0, "event": n.event.0, "cause": n.cause.map(|c| c.0),
                 "component": actor_name(world, n.actor), "what": describe(world, &n.what),
             }));
-            next_note += 1;
         }
-        let mut record = json!({
-            "type": "step", "index": step.index, "file": &*step.origin.file, "line": step.origin.line,
-            "at_ns": step.at.0, "title": step_title(scenario, step),
-        });
-        match &step.output {
-            Output::Shown { text, .. } => record["text"] = json!(text),
-            Output::Waited { until } => record["until_ns"] = json!(until.0),
-            Output::Fault { node, up } => record["fault"] = json!({"node": node, "up": up}),
-            _ => {}
-        }
-        lines.push(record);
         if let Output::Curl(results) | Output::Compare(results) = &step.output {
             for r in results {
                 lines.push(request(r, step.index));
@@ -64,7 +65,8 @@ fn request(r: &CurlResult, step: usize) -> Value {
         "type": "request", "step": step, "request": r.request_id, "from": endpoint(&r.from), "curl": r.request.raw,
         "destination": r.destination.to_string(), "port": r.port, "host_header": sent_host(r),
         "status": r.response.as_ref().map(|x| x.status), "served_by": r.served_by.as_ref().map(|p| format!("pod/{}", p.name)),
-        "disposition": r.disposition, "started_ns": r.started.0, "finished_ns": r.finished.0,
+        "disposition": r.disposition, "exit_code": r.exit.code, "curl_error": r.exit.message,
+        "started_ns": r.started.0, "finished_ns": r.finished.0,
     })
 }
 
@@ -81,13 +83,7 @@ fn hops(world: &World, request: u32, lines: &mut Vec<Value>) {
 /// The Host header the request carried: the URL's `host[:port]` unless `-H 'Host: …'` replaced
 /// it, `None` when `-H 'Host:'` removed it.
 fn sent_host(r: &CurlResult) -> Option<String> {
-    let request = crate::dataplane::endpoint::build_request(&crate::world::msg::CurlJob {
-        request_id: r.request_id,
-        request: r.request.clone(),
-        destination: r.destination,
-        port: r.port,
-        host_header: r.host_header.clone(),
-    });
+    let request = crate::dataplane::endpoint::build_request(&r.job());
     request
         .headers
         .into_iter()

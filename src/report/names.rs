@@ -15,10 +15,10 @@ pub fn hop_name(world: &World, node: NodeId, component: Component) -> String {
     }
 }
 
-pub fn pod_name(world: &World, node: NodeId, slot: u16) -> String {
+pub fn pod_name(world: &World, node: NodeId, slot: u32) -> String {
     world
         .compute(node)
-        .and_then(|c| c.pods.get(usize::from(slot)))
+        .and_then(|c| c.pods.get(slot as usize))
         .map_or_else(|| format!("pod#{slot}"), |p| p.key.name.clone())
 }
 

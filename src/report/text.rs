@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::trace::render_curl;
-use crate::scenario::model::{Action, Scenario, Show};
+use crate::scenario::model::{Action, Namespaces, Scenario, Show, VRouterView};
 use crate::scenario::run::{Failure, Output, Run, StepResult};
 use crate::world::World;
 
@@ -29,10 +29,8 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
             c.requests.len(),
             endpoint(&c.from)
         ),
-        Action::Fail(crate::scenario::model::FaultTarget::Node(n)) => format!("fail node/{n}"),
-        Action::Recover(crate::scenario::model::FaultTarget::Node(n)) => {
-            format!("recover node/{n}")
-        }
+        Action::Fail(target) => format!("fail {target}"),
+        Action::Recover(target) => format!("recover {target}"),
         Action::Hosts(h) => format!("hosts: {} line(s)", h.len()),
     }
 }
@@ -40,18 +38,31 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
 pub fn endpoint(e: &crate::scenario::model::Endpoint) -> String {
     use crate::scenario::model::Endpoint;
     match e {
-        Endpoint::Pod(n) => format!("pod/{n}"),
+        Endpoint::Pod(key) => format!("pod/{}", key.name),
         Endpoint::Host(n) => format!("host/{n}"),
-        Endpoint::Node(n) => format!("node/{n}"),
+    }
+}
+
+fn namespaces_flag(n: &Namespaces) -> String {
+    match n {
+        Namespaces::Default => String::new(),
+        Namespaces::Named(n) => format!(" -n {n}"),
+        Namespaces::All => " -A".to_string(),
     }
 }
 
 pub fn show_title(s: &Show) -> String {
     match s {
-        Show::Get { kind, name, output } => format!(
-            "kubectl get {}{}{}",
+        Show::Get {
+            kind,
+            name,
+            namespace,
+            output,
+        } => format!(
+            "kubectl get {}{}{}{}",
             kind.reference_word(),
             name.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
+            namespaces_flag(namespace),
             match output {
                 crate::scenario::model::GetOutput::Table => "",
                 crate::scenario::model::GetOutput::Wide => " -o wide",
@@ -64,7 +75,8 @@ pub fn show_title(s: &Show) -> String {
             node.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
         ),
         Show::HaproxyConf { ingress, node } => format!(
-            "haproxy.conf ingress/{ingress}{}",
+            "haproxy.conf ingress/{}{}",
+            ingress.name,
             node.as_ref()
                 .map(|n| format!(" on {n}"))
                 .unwrap_or_default()
@@ -74,7 +86,22 @@ pub fn show_title(s: &Show) -> String {
             if *detail { " detail" } else { "" }
         ),
         Show::ControlRoutes => "show control-node routes".into(),
-        Show::Flows { node } => format!("flow -l on {node}"),
+        Show::Endpoints { name, namespace } => format!(
+            "kubectl get endpoints{}{}",
+            name.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
+            namespaces_flag(namespace)
+        ),
+        Show::VRouter { node, view } => {
+            let tool = match view {
+                VRouterView::Flows => "flow -l".to_string(),
+                VRouterView::Interfaces => "vif --list".to_string(),
+                VRouterView::Routes(v) => format!("rt --dump {v}"),
+                VRouterView::NextHops => "nh --list".to_string(),
+                VRouterView::Labels => "mpls --dump".to_string(),
+                VRouterView::Drops => "dropstats".to_string(),
+            };
+            format!("{tool} on {node}")
+        }
         Show::Timeline => "show timeline".into(),
     }
 }
@@ -90,46 +117,68 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> Stri
     if let Some(d) = &scenario.description {
         let _ = writeln!(out, "  {d}");
     }
-    let mut last_note = 0;
     for step in &run.steps {
-        let _ = writeln!(
-            out,
-            "\n== step {} [{}:{}] at {}: {}",
-            step.index + 1,
-            step.origin.file,
-            step.origin.line,
-            step.at,
-            step_title(scenario, step)
-        );
-        if timeline {
-            let notes = run
-                .world
-                .timeline
-                .iter()
-                .skip(last_note)
-                .take_while(|n| n.at <= step.at)
-                .count();
-            if notes > 0 {
-                out.push_str(&super::timeline::render(
-                    &run.world,
-                    &run.world.timeline[last_note..last_note + notes],
-                ));
-                last_note += notes;
-            }
-        }
-        render_output(&run.world, &step.output, &mut out);
-        for f in &step.failures {
-            render_failure(f, &mut out);
-        }
+        render_step(scenario, run, step, timeline, &mut out);
     }
     out
 }
 
+/// One step: its header (where it is written, when it started and ended), the timeline notes
+/// it caused when asked, its output and its failed expectations.
+pub fn render_step(
+    scenario: &Scenario,
+    run: &Run,
+    step: &StepResult,
+    timeline: bool,
+    out: &mut String,
+) {
+    let ended = if step.ended > step.started {
+        format!(" (until {})", step.ended)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "\n== step {} [{}:{}] at {}{ended}: {}",
+        step.index + 1,
+        step.origin.file,
+        step.origin.line,
+        step.started,
+        step_title(scenario, step)
+    );
+    if timeline && let Some(notes) = run.world.timeline.get(step.notes.clone()) {
+        out.push_str(&super::timeline::render(&run.world, notes));
+    }
+    render_output(&run.world, &step.output, out);
+    for f in &step.failures {
+        render_failure(f, out);
+    }
+}
+
 fn render_output(world: &World, output: &Output, out: &mut String) {
     match output {
-        Output::Applied { .. } | Output::Deleted { .. } | Output::Hosts { .. } => {}
-        Output::Waited { until } => {
-            let _ = writeln!(out, "converged at {until}");
+        Output::Applied { objects } => {
+            for o in objects {
+                let _ = writeln!(out, "{}/{} applied", o.kind.reference_word(), o.name);
+            }
+        }
+        Output::Deleted { objects } => {
+            for o in objects {
+                let _ = writeln!(out, "{}/{} deleted", o.kind.reference_word(), o.name);
+            }
+        }
+        Output::Hosts { lines } => {
+            let _ = writeln!(out, "{lines} line(s) added to cent-client's /etc/hosts");
+        }
+        Output::Waited { converged, pending } => {
+            if *converged {
+                let _ = writeln!(out, "converged: nothing pending");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{pending} event(s) still pending (timers that have not run out yet)"
+                );
+            }
         }
         Output::Shown { text, .. } => out.push_str(text),
         Output::Curl(results) => {
@@ -155,8 +204,8 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
             }
         }
         Output::Compare(results) => super::compare::render(world, results, out),
-        Output::Fault { node, up } => {
-            let _ = writeln!(out, "{node} {}", if *up { "recovered" } else { "failed" });
+        Output::Fault { target, up } => {
+            let _ = writeln!(out, "{target} {}", if *up { "recovered" } else { "failed" });
         }
     }
 }

@@ -2,11 +2,13 @@
 
 use std::fmt::Write;
 
-use crate::scenario::model::ObjectKey;
-use crate::world::World;
-use crate::world::timeline::{Actor, Note, What};
+use crate::k8s::objects::ObjectKey;
+use crate::topology::NodeId;
+use crate::world::timeline::{Actor, Note, SessionEnded, What};
+use crate::world::{Session, World};
 
 pub fn actor_name(world: &World, actor: Actor) -> String {
+    let node = |n| world.env.topology.name(n);
     match actor {
         Actor::ApiServer => "kube-apiserver".into(),
         Actor::Scheduler => "kube-scheduler".into(),
@@ -14,8 +16,10 @@ pub fn actor_name(world: &World, actor: Actor) -> String {
         Actor::KubeManager => "contrail-kube-manager".into(),
         Actor::SvcMonitor => "contrail-svc-monitor".into(),
         Actor::ControlNode => "contrail-control".into(),
-        Actor::Agent(n) => format!("{}/vrouter-agent", world.env.topology.name(n)),
+        Actor::Agent(n) => format!("{}/vrouter-agent", node(n)),
+        Actor::Kubelet(n) => format!("{}/kubelet", node(n)),
         Actor::Gateway => "camaro".into(),
+        Actor::Network => "(network)".into(),
     }
 }
 
@@ -23,9 +27,22 @@ fn key(k: &ObjectKey) -> String {
     format!("{}/{}", k.kind.reference_word(), k.name)
 }
 
+/// A session as people name it: `XMPP cent222 <-> cent111`.
+pub fn session_name(world: &World, s: Session) -> String {
+    let t = &world.env.topology;
+    let master = t.name(t.master());
+    match s {
+        Session::Xmpp(n) => format!("XMPP {} <-> {master}", t.name(n)),
+        Session::Kubelet(n) => format!("node status {} -> {master}", t.name(n)),
+        Session::Bgp => format!("BGP {master} <-> {}", t.name(t.gateway())),
+    }
+}
+
 /// One note in words.
 pub fn describe(world: &World, what: &What) -> String {
-    let node = |n| world.env.topology.name(n);
+    let node = |n: NodeId| world.env.topology.name(n).to_string();
+    let maybe = |n: &Option<NodeId>| n.map_or("(unscheduled)".to_string(), node);
+    let session = |s: &Session| session_name(world, *s);
     match what {
         What::Stored {
             key: k,
@@ -45,17 +62,29 @@ pub fn describe(world: &World, what: &What) -> String {
         What::Endpoints { service, count } => {
             format!("endpoints of {}: {count} address(es)", key(service))
         }
+        What::NetworkPolicy { a, b } => format!("policy connects {a} and {b}"),
         What::Interface {
             pod,
             vmi,
             ip,
             node: n,
+            vrf,
         } => format!(
-            "{} gets interface {vmi} with {ip} on {}",
+            "{} gets interface {vmi} with {ip} in {} on {}",
             key(pod),
+            vrf.network(),
             node(*n)
         ),
-        What::PodRunning { pod, ip } => format!("{} running with {ip}", key(pod)),
+        What::InterfacePlumbed { pod, ip, vrf } => {
+            format!("plumbs {} with {ip} in {}", key(pod), vrf.network())
+        }
+        What::ContainerStarted { pod, restarts } => match restarts {
+            0 => format!("{} running", key(pod)),
+            n => format!("{} running again (restarts {n})", key(pod)),
+        },
+        What::ContainerExited { pod } => {
+            format!("{} container exited: CrashLoopBackOff", key(pod))
+        }
         What::Loadbalancer {
             uuid,
             name,
@@ -72,6 +101,12 @@ pub fn describe(world: &World, what: &What) -> String {
             fip.map(|f| format!(" fip {f}")).unwrap_or_default()
         ),
         What::LoadbalancerDeleted { uuid, name } => format!("deletes loadbalancer {name} ({uuid})"),
+        What::NoFloatingIp { key: k, pool } => {
+            format!(
+                "{}: ERROR floating-IP pool {pool} not found: no floating IP",
+                key(k)
+            )
+        }
         What::IngressStatus { ingress, ips } => format!(
             "{} status {:?}",
             key(ingress),
@@ -83,8 +118,8 @@ pub fn describe(world: &World, what: &What) -> String {
             standby,
         } => format!(
             "haproxy service instance {uuid}: active {}, standby {}",
-            node(*active),
-            node(*standby)
+            maybe(active),
+            maybe(standby)
         ),
         What::EcmpFloatingIps {
             service,
@@ -94,6 +129,18 @@ pub fn describe(world: &World, what: &What) -> String {
             "ECMP: {} floating IP {fip} on {interfaces} interface(s)",
             key(service)
         ),
+        What::VrouterState { node: n, up: true } => {
+            format!("vrouter {} is functional again", node(*n))
+        }
+        What::VrouterState { node: n, up: false } => {
+            format!("vrouter {} down: three checks in a row", node(*n))
+        }
+        What::VmUnscheduled { uuid, node: n } => {
+            format!("vrouter {} down for a VM of {uuid}: unscheduled", node(*n))
+        }
+        What::NoVrouter { uuid } => {
+            format!("no vrouter is available for scheduling a VM of {uuid}")
+        }
         What::HaproxyStarted {
             uuid,
             pid,
@@ -103,18 +150,21 @@ pub fn describe(world: &World, what: &What) -> String {
             None => format!("starts haproxy {uuid}: pid {pid}"),
         },
         What::HaproxyStopped { uuid, pid } => format!("stops haproxy {uuid} (pid {pid})"),
+        What::HaproxyExited { uuid, pid } => {
+            format!("haproxy {uuid} (pid {pid}) exited; nothing restarts it, its routes stay")
+        }
         What::HaproxyFailed { uuid, reason } => format!("haproxy {uuid}: FAILED: {reason}"),
         What::Published {
             vrf,
             prefix,
             label,
             local_pref,
-            med,
         } => format!(
-            "XMPP publish {prefix} in {vrf:?} label {label} localpref {local_pref} MED {med}"
+            "XMPP publish {prefix} in {} label {label} localpref {local_pref}",
+            vrf.network()
         ),
         What::Retracted { vrf, prefix, label } => {
-            format!("XMPP retract {prefix} in {vrf:?} label {label}")
+            format!("XMPP retract {prefix} in {} label {label}", vrf.network())
         }
         What::BestPath {
             vrf,
@@ -123,10 +173,11 @@ pub fn describe(world: &World, what: &What) -> String {
             local_pref,
         } => {
             if next_hops.is_empty() {
-                format!("{prefix} in {vrf:?} withdrawn")
+                format!("{prefix} in {} withdrawn", vrf.network())
             } else {
                 format!(
-                    "best path {prefix} in {vrf:?}: {} localpref {local_pref}",
+                    "best path {prefix} in {}: {} localpref {local_pref}",
+                    vrf.network(),
                     join(next_hops)
                 )
             }
@@ -145,11 +196,69 @@ pub fn describe(world: &World, what: &What) -> String {
                 )
             }
         }
-        What::Waiting { key: k, reason } => format!("{}: {reason}", key(k)),
-        What::NoFloatingIp { key: k, pool } => format!(
-            "{}: floating-IP pool {pool} does not exist: no floating IP",
-            key(k)
+        What::Path {
+            session: s,
+            up: false,
+        } => {
+            format!("{}: keepalives stop getting through", session(s))
+        }
+        What::Path {
+            session: s,
+            up: true,
+        } => {
+            format!("{}: keepalives get through again", session(s))
+        }
+        What::SessionUp { session: s } => format!("{} established", session(s)),
+        What::SessionDown { session: s, why } => {
+            let why = match why {
+                SessionEnded::HoldExpired { last_heard } => {
+                    format!("hold timer expired (nothing heard since {last_heard})")
+                }
+                SessionEnded::Closed => "the peer closed the connection".to_string(),
+                SessionEnded::Reset => "the peer restarted: connection reset".to_string(),
+                SessionEnded::Replaced => "the peer opened a new session".to_string(),
+            };
+            format!("{} down: {why}", session(s))
+        }
+        What::HoldRunning {
+            session: s,
+            last_heard,
+            expires,
+        } => format!(
+            "{}: last heard at {last_heard}; hold timer expires at {expires}",
+            session(s)
         ),
+        What::SessionResumed { session: s } => {
+            format!("{} resumes before its hold timer expired", session(s))
+        }
+        What::RoutesKept => "keeps the routes it learned (no headless option in R5)".into(),
+        What::ProcessStarted { .. } => "process starts with nothing learned".into(),
+        What::ProcessStopped => "process stops".into(),
+        What::NodeSilent {
+            node: n,
+            last_status,
+            not_ready_at,
+        } => format!(
+            "node {}: last status at {last_status}; NotReady at {not_ready_at} (grace period)",
+            node(*n)
+        ),
+        What::NodeReady { node: n, ready } => format!(
+            "node {} {}",
+            node(*n),
+            if *ready {
+                "Ready"
+            } else {
+                "NotReady: its pods are marked not ready"
+            }
+        ),
+        What::Evicting { node: n, pods } => {
+            format!(
+                "evicts {pods} pod(s) of node {} (pod-eviction-timeout)",
+                node(*n)
+            )
+        }
+        What::EvictionsHeld { why } => format!("no eviction: {why}"),
+        What::Waiting { key: k, reason } => format!("{}: {reason}", key(k)),
         What::Failed { key: k, reason } => format!("{}: FAILED: {reason}", key(k)),
     }
 }

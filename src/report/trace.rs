@@ -5,9 +5,8 @@ use std::fmt::Write;
 
 use super::names::{component_name, hop_name};
 use crate::dataplane::haproxy::Semantics;
-use crate::routing::Vrf;
 use crate::scenario::run::CurlResult;
-use crate::trace::{Component, Hop, NextHop, Step};
+use crate::trace::{Component, Hop, NextHop, Step, Timeout};
 use crate::world::World;
 
 /// The names a request's hops visited, in order: each hop contributes its node and then
@@ -37,9 +36,12 @@ pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
         .map_or(String::new(), |p| format!(", served by pod/{}", p.name));
     let _ = writeln!(
         out,
-        "=> {status}{served}; disposition {} in {}µs",
+        "=> {status}{served}; disposition {}; curl exit {}; {} from {} to {}",
         r.disposition,
-        (r.finished.0 - r.started.0) / 1000
+        r.exit.code,
+        duration(r.finished.0 - r.started.0),
+        r.started,
+        r.finished
     );
     render_trace(world, r.request_id, out);
 }
@@ -50,9 +52,11 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
     let conns: std::collections::BTreeSet<u8> = hops.iter().map(|h| h.tag.conn).collect();
     for conn in conns {
         let title = if conn == 0 {
-            "client connection"
+            "client connection".to_string()
+        } else if conn == 1 {
+            "haproxy's connection to the backend".to_string()
         } else {
-            "haproxy's connection to the backend"
+            format!("haproxy's connection to the backend, attempt {conn}")
         };
         let _ = writeln!(out, "  -- {title} --");
         let packets: std::collections::BTreeSet<u16> = hops
@@ -125,17 +129,40 @@ fn notable(step: &Step) -> bool {
             | Step::ProxyConnect { .. }
             | Step::Served { .. }
             | Step::Drop(_)
+            | Step::Miss { .. }
             | Step::FlowCreated { .. }
+            | Step::Http(_)
+            | Step::Retransmit { .. }
+            | Step::Reset
+            | Step::TimedOut(_)
+            | Step::ProxyRetry { .. }
+            | Step::ProxyError { .. }
+            | Step::CurlExit(_)
             | Step::TlsHello { .. }
             | Step::TlsTerminated { .. }
+            | Step::TlsMismatch
     )
 }
 
-fn vrf_name(vrf: Vrf) -> &'static str {
-    match vrf {
-        Vrf::PodNetwork => "pod-network",
-        Vrf::ServiceNetwork => "service-network",
-        Vrf::Public => "public (vn-ns-default)",
+fn timeout_name(t: Timeout) -> &'static str {
+    match t {
+        Timeout::Connect => "haproxy timeout connect",
+        Timeout::Server => "haproxy timeout server",
+        Timeout::Client => "haproxy timeout client",
+        Timeout::CurlConnect => "curl --connect-timeout",
+        Timeout::CurlMax => "curl --max-time",
+        Timeout::Retransmissions => "the kernel gave up retransmitting",
+    }
+}
+
+/// A duration for people: µs below a millisecond, ms below a second, else seconds.
+pub fn duration(ns: u64) -> String {
+    if ns < 1_000_000 {
+        format!("{}µs", ns / 1_000)
+    } else if ns < 1_000_000_000 {
+        format!("{:.1}ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.3}s", ns as f64 / 1e9)
     }
 }
 
@@ -169,7 +196,7 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
             };
             format!(
                 "route {prefix} in {} -> {nh} (localpref {local_pref})",
-                vrf_name(*vrf)
+                vrf.network()
             )
         }
         Step::Ecmp {
@@ -221,6 +248,33 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
         },
         Step::ProxyConnect { from, to, .. } => format!("proxies {from} over a new connection {to}"),
         Step::Served { status } => format!("web server answers {status}"),
+        Step::Miss { vrf, dst } => format!("no route to {dst} in {}", vrf.network()),
+        Step::Http(request) => {
+            let xff = request
+                .header("x-forwarded-for")
+                .map(|v| format!(" X-Forwarded-For: {v}"))
+                .unwrap_or_default();
+            format!(
+                "HTTP {} {} Host: {}{xff}",
+                request.method,
+                request.target,
+                request.header("host").unwrap_or("(none)")
+            )
+        }
+        Step::Retransmit { attempt, rto_ns } => {
+            format!("retransmission {attempt} (after {})", duration(*rto_ns))
+        }
+        Step::Reset => "nothing listens: the kernel answers with a reset".to_string(),
+        Step::TimedOut(t) => format!("TIMEOUT: {}", timeout_name(*t)),
+        Step::ProxyRetry { attempt, delay_ns } => match delay_ns {
+            0 => format!("attempt {attempt} failed: retries at once"),
+            d => format!("attempt {attempt} refused: retries after {}", duration(*d)),
+        },
+        Step::ProxyError { status } => format!("haproxy answers {status} itself"),
+        Step::CurlExit(exit) => match &exit.message {
+            Some(m) => format!("curl exits {}: {m}", exit.code),
+            None => "curl exits 0".to_string(),
+        },
         Step::TlsHello { sni } => format!(
             "TLS ClientHello, server name {} (handshake abstracted); the request goes as TLS application data",
             sni.as_deref().unwrap_or("(none: an address)")
@@ -229,6 +283,11 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
             "TLS terminated: server name {} -> certificate {certificate}",
             sni.as_deref().unwrap_or("(none)")
         ),
+        Step::TlsMismatch => {
+            "TLS where the listener speaks plain HTTP, or plain HTTP where it expects TLS: it \
+             closes without an answer"
+                .to_string()
+        }
         Step::Drop(reason) => format!("DROP: {}", reason.as_str()),
     })
 }

@@ -2,17 +2,13 @@
 //! not exist yet, or it exists without that address — and then what the timeline said about it.
 
 use crate::diag::{Diagnostic, Origin};
-use crate::scenario::model::{AddressField, AddressRef, ObjectKey};
+use crate::scenario::model::{AddressField, AddressRef};
 use crate::world::World;
 use crate::world::timeline::What;
 
 /// The error for a placeholder `r` that resolves to nothing in `world`.
 pub fn unresolved(world: &World, r: &AddressRef, ns: &str, origin: &Origin) -> Diagnostic {
-    let key = ObjectKey {
-        kind: r.kind,
-        namespace: ns.to_string(),
-        name: r.name.clone(),
-    };
+    let key = r.key(ns);
     if world.apiserver.get(&key).is_none() {
         return Diagnostic::error(
             Some(origin.clone()),

@@ -1,18 +1,12 @@
 //! Expectations: compares what a step produced with what the scenario file expects.
 
-use crate::k8s::objects::Kind;
-use crate::routing::Vrf;
-use crate::scenario::model::{CurlStep, ObjectKey, ServedBy, ShowExpect};
+use crate::scenario::model::{CurlStep, ObjectKey, ServedBy, ShowExpect, ViaName};
+use crate::scenario::resolve;
 use crate::scenario::run::{CurlResult, Failure, pods_of_service};
 use crate::world::World;
 
 /// Checks a curl step's results (every repetition must meet the expectation).
-pub fn check_curls(
-    world: &World,
-    step: &CurlStep,
-    results: &[CurlResult],
-    ns: &str,
-) -> Vec<Failure> {
+pub fn check_curls(world: &World, step: &CurlStep, results: &[CurlResult]) -> Vec<Failure> {
     let e = &step.expect;
     let mut failures = Vec::new();
     for r in results {
@@ -30,7 +24,7 @@ pub fn check_curls(
             let ok = r
                 .served_by
                 .as_ref()
-                .is_some_and(|pod| served_by_matches(world, want, pod, ns));
+                .is_some_and(|pod| served_by_matches(world, want, pod));
             if !ok {
                 failures.push(fail(
                     "served_by",
@@ -54,7 +48,7 @@ pub fn check_curls(
         }
         if !e.via.is_empty() {
             let names = crate::report::trace::hop_names(world, r.request_id);
-            let wanted: Vec<String> = e.via.iter().map(via_name).collect();
+            let wanted: Vec<String> = e.via.iter().map(|v| via_name(world, v)).collect();
             let mut visited = names.iter();
             if !wanted.iter().all(|w| visited.any(|n| n == w)) {
                 let path: Vec<String> = names.iter().filter(|n| n.contains('/')).cloned().collect();
@@ -72,42 +66,41 @@ pub fn check_curls(
     failures
 }
 
-/// `node` or `node/component`, as hop names are written.
-fn via_name(v: &crate::scenario::model::ViaName) -> String {
+/// `node` or `node/component`, as hop names are written; a role names the node it plays now.
+fn via_name(world: &World, v: &ViaName) -> String {
+    let node = resolve::node(world, &v.node)
+        .map(|id| world.env.topology.name(id).to_string())
+        .unwrap_or_else(|_| v.node.to_string());
     match &v.component {
-        Some(c) => format!("{}/{c}", v.node),
-        None => v.node.clone(),
+        Some(c) => format!("{node}/{c}"),
+        None => node,
     }
 }
 
-fn served_by_matches(world: &World, want: &ServedBy, pod: &ObjectKey, ns: &str) -> bool {
+fn served_by_matches(world: &World, want: &ServedBy, pod: &ObjectKey) -> bool {
     match want {
-        ServedBy::Pod(name) => pod.name == *name,
-        ServedBy::Deployment(name) => world
-            .apiserver
-            .get(pod)
-            .is_some_and(|p| p.owner.as_deref() == Some(name.as_str())),
-        ServedBy::Service(name) => {
-            let key = ObjectKey {
-                kind: Kind::Service,
-                namespace: ns.to_string(),
-                name: name.clone(),
-            };
-            pods_of_service(world, &key).contains(pod)
+        ServedBy::Pod(key) => pod == key,
+        ServedBy::Deployment(key) => {
+            pod.namespace == key.namespace
+                && world
+                    .apiserver
+                    .get(pod)
+                    .is_some_and(|p| p.owner.as_deref() == Some(key.name.as_str()))
         }
+        ServedBy::Service(key) => pods_of_service(world, key).contains(pod),
     }
 }
 
 fn describe(s: &ServedBy) -> String {
     match s {
-        ServedBy::Pod(n) => format!("pod/{n}"),
-        ServedBy::Deployment(n) => format!("deployment/{n}"),
-        ServedBy::Service(n) => format!("service/{n}"),
+        ServedBy::Pod(k) => format!("pod/{}", k.name),
+        ServedBy::Deployment(k) => format!("deployment/{}", k.name),
+        ServedBy::Service(k) => format!("service/{}", k.name),
     }
 }
 
 /// Checks a show step's output and the routes it names.
-pub fn check_show(world: &World, e: &ShowExpect, text: &str, _ns: &str) -> Vec<Failure> {
+pub fn check_show(world: &World, e: &ShowExpect, text: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
     for want in &e.contains {
         if !text.contains(want.as_str()) {
@@ -133,12 +126,9 @@ pub fn check_show(world: &World, e: &ShowExpect, text: &str, _ns: &str) -> Vec<F
         let control = world
             .control_node
             .table
-            .get(&(Vrf::Public, route.prefix))
-            .or_else(|| {
-                Vrf::ALL
-                    .iter()
-                    .find_map(|v| world.control_node.table.get(&(*v, route.prefix)))
-            });
+            .iter()
+            .find(|((_, p), _)| *p == route.prefix)
+            .map(|(_, paths)| paths);
         let paths: Vec<_> = match gateway {
             Some(p) => p.to_vec(),
             None => control.cloned().unwrap_or_default(),
@@ -147,14 +137,20 @@ pub fn check_show(world: &World, e: &ShowExpect, text: &str, _ns: &str) -> Vec<F
             failures.push(fail("route", route.prefix, "no such route"));
             continue;
         };
-        if let Some(nh) = route.next_hop
-            && best.next_hop != nh
-        {
-            failures.push(fail(
-                &format!("route {} next hop", route.prefix),
-                nh,
-                best.next_hop,
-            ));
+        if let Some(want) = &route.next_hop {
+            match resolve::next_hop(world, want) {
+                Ok(nh) if nh == best.next_hop => {}
+                Ok(nh) => failures.push(fail(
+                    &format!("route {} next hop", route.prefix),
+                    nh,
+                    best.next_hop,
+                )),
+                Err(why) => failures.push(fail(
+                    &format!("route {} next hop", route.prefix),
+                    why,
+                    best.next_hop,
+                )),
+            }
         }
         if let Some(lp) = route.local_preference
             && best.local_pref != lp

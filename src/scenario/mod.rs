@@ -6,5 +6,7 @@ pub mod diff;
 pub mod expect;
 pub mod load;
 pub mod model;
+pub mod refs;
+pub mod resolve;
 pub mod run;
 pub mod show;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::dataplane::haproxy::Semantics;
 use crate::diag::Origin;
+pub use crate::k8s::objects::ObjectKey;
 use crate::k8s::objects::{Kind, Object};
+use crate::topology::Topology;
 
 /// Largest number of requests one curl step may ask for (see `repeat`).
 pub const MAX_REPEAT: u32 = 100_000;
@@ -26,15 +28,30 @@ pub struct Scenario {
     pub file: Arc<str>,
 }
 
-/// The testbed to build. Only the book's lab exists today.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The cluster to build: its machines (the book's lab unless the scenario names computes), the
+/// internet host's /etc/hosts, the gateway's multipath setting and the delays and timers that
+/// replace the defaults.
+#[derive(Clone, Debug)]
 pub struct TopologySpec {
+    /// The master, the computes, the gateway and the internet host.
+    pub nodes: Arc<Topology>,
     /// Extra lines of the internet host's /etc/hosts.
     pub hosts: Vec<HostsEntry>,
     /// `routing-options multipath vpn-unequal-cost` on the gateway.
     pub gateway_multipath: bool,
-    /// `topology.delays`: message and processing delays (ns) that replace the defaults.
+    /// `topology.delays` and `topology.timers`: durations (ns) that replace the defaults.
     pub delays: Vec<(&'static str, u64)>,
+}
+
+impl Default for TopologySpec {
+    fn default() -> Self {
+        TopologySpec {
+            nodes: Arc::new(Topology::book()),
+            hosts: Vec::new(),
+            gateway_multipath: false,
+            delays: Vec::new(),
+        }
+    }
 }
 
 /// One /etc/hosts line.
@@ -66,15 +83,6 @@ pub enum Action {
     Hosts(Vec<HostsEntry>),
 }
 
-/// Names one object: `ingress/ingress-sf`, or a document of a deleted manifest.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectKey {
-    pub kind: Kind,
-    /// Empty means the scenario's default namespace.
-    pub namespace: String,
-    pub name: String,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
     /// Until no control-plane event is pending.
@@ -83,10 +91,73 @@ pub enum Wait {
     For(u64),
 }
 
+/// A machine as a step names it: by name, or by the role it plays when the step runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeRef {
+    Name(String),
+    /// `{ingress/NAME.active}` or `{ingress/NAME.standby}`: the compute whose haproxy instance
+    /// of that Ingress advertises local preference 200 (active) or 100 (standby).
+    Haproxy {
+        ingress: ObjectKey,
+        standby: bool,
+    },
+    /// `{pod/NAME.node}`: the compute the pod runs on.
+    PodNode(ObjectKey),
+}
+
+impl std::fmt::Display for NodeRef {
+    /// As written in a scenario.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeRef::Name(n) => f.write_str(n),
+            NodeRef::Haproxy { ingress, standby } => write!(
+                f,
+                "{{ingress/{}.{}}}",
+                ingress.name,
+                if *standby { "standby" } else { "active" }
+            ),
+            NodeRef::PodNode(pod) => write!(f, "{{pod/{}.node}}", pod.name),
+        }
+    }
+}
+
+/// What a `fail:` or `recover:` step acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultTarget {
-    /// The whole compute node: its vRouter agent, forwarding and haproxy processes.
-    Node(String),
+    /// `node/NAME`: the whole compute: kubelet, vRouter agent and forwarding, pods, haproxy.
+    Node(NodeRef),
+    /// `agent/NAME`: the vrouter-agent process; the kernel vRouter keeps forwarding.
+    Agent(NodeRef),
+    /// `xmpp/NAME`: only the agent's XMPP session with the control node.
+    Xmpp(NodeRef),
+    /// `control-node`: contrail-control on the master.
+    ControlNode,
+    /// `bgp/camaro`: the gateway's BGP session with the control node.
+    Bgp,
+    /// `link/A-B`: both directions of a fabric or gateway link.
+    Link(NodeRef, NodeRef),
+    /// `haproxy/INGRESS@NODE`: that haproxy process.
+    Haproxy { ingress: ObjectKey, node: NodeRef },
+    /// `pod/NAME`: the pod's container.
+    Pod(ObjectKey),
+}
+
+impl std::fmt::Display for FaultTarget {
+    /// As written in a scenario.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FaultTarget::Node(n) => write!(f, "node/{n}"),
+            FaultTarget::Agent(n) => write!(f, "agent/{n}"),
+            FaultTarget::Xmpp(n) => write!(f, "xmpp/{n}"),
+            FaultTarget::ControlNode => f.write_str("control-node"),
+            FaultTarget::Bgp => write!(f, "bgp/{}", crate::topology::names::GATEWAY),
+            FaultTarget::Link(a, b) => write!(f, "link/{a}-{b}"),
+            FaultTarget::Haproxy { ingress, node } => {
+                write!(f, "haproxy/{}@{node}", ingress.name)
+            }
+            FaultTarget::Pod(pod) => write!(f, "pod/{}", pod.name),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -98,29 +169,63 @@ pub struct ShowStep {
 /// What a `show` step prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Show {
-    /// `kubectl get KIND [NAME] [-o wide|yaml]`.
+    /// `kubectl get KIND [NAME] [-n NAMESPACE | -A] [-o wide|yaml]`, nodes included.
     Get {
         kind: Kind,
         name: Option<String>,
+        namespace: Namespaces,
         output: GetOutput,
     },
     /// Contrail's loadbalancer objects with their provider, listeners, pools and members.
     Loadbalancers,
     /// haproxy processes per node, `ps` style; all computes when `node` is `None`.
-    Processes { node: Option<String> },
+    Processes { node: Option<NodeRef> },
     /// `haproxy.conf ingress/NAME`: the file on the active compute (or on `node`).
     HaproxyConf {
-        ingress: String,
-        node: Option<String>,
+        ingress: ObjectKey,
+        node: Option<NodeRef>,
     },
     /// The gateway's `show route table k8s-test`, brief or detail.
     GatewayRoutes { detail: bool },
     /// The control node's routing table with every path.
     ControlRoutes,
-    /// A vRouter's flow table.
-    Flows { node: String },
+    /// `kubectl get endpoints [NAME] [-n NAMESPACE | -A]`.
+    Endpoints {
+        name: Option<String>,
+        namespace: Namespaces,
+    },
+    /// A compute's vRouter, as its own tools print it.
+    VRouter { node: NodeRef, view: VRouterView },
     /// The control-plane timeline so far.
     Timeline,
+}
+
+/// The vRouter tools `show` can run on a compute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VRouterView {
+    /// `flow -l`.
+    Flows,
+    /// `vif --list`.
+    Interfaces,
+    /// `rt --dump <vrf>`: a VRF by index or by (network or fq) name.
+    Routes(String),
+    /// `nh --list`.
+    NextHops,
+    /// `mpls --dump`.
+    Labels,
+    /// `dropstats`.
+    Drops,
+}
+
+/// The namespaces a `kubectl get` lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Namespaces {
+    /// The scenario's namespace.
+    Default,
+    /// `-n NAME`.
+    Named(String),
+    /// `-A` / `--all-namespaces`.
+    All,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,16 +258,19 @@ pub struct ExpectedText {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteExpect {
     pub prefix: Prefix,
-    pub next_hop: Option<Ipv4Addr>,
+    pub next_hop: Option<NextHopRef>,
     pub local_preference: Option<u32>,
     /// Number of paths (ECMP or all paths on the control node).
     pub paths: Option<usize>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Prefix {
-    pub address: Ipv4Addr,
-    pub len: u8,
+pub use crate::routing::Prefix;
+
+/// A route's expected next hop: an address, or the compute a role names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextHopRef {
+    Address(Ipv4Addr),
+    Node(NodeRef),
 }
 
 #[derive(Clone, Debug)]
@@ -184,9 +292,8 @@ pub struct CompareStep {
 /// Where a request starts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Endpoint {
-    Pod(String),
+    Pod(ObjectKey),
     Host(String),
-    Node(String),
 }
 
 /// A parsed curl command line.
@@ -207,6 +314,10 @@ pub struct CurlRequest {
     pub insecure: bool,
     /// `--resolve host:port:addr`.
     pub resolve: Vec<Resolve>,
+    /// `--connect-timeout SECONDS`, in milliseconds.
+    pub connect_timeout_ms: Option<u64>,
+    /// `-m`/`--max-time SECONDS`, in milliseconds.
+    pub max_time_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -260,12 +371,25 @@ pub enum UrlHost {
     Placeholder(AddressRef),
 }
 
-/// `{ingress/NAME.vip}` and its siblings.
+/// `{ingress/NAME.vip}`, `{pod/NAMESPACE/NAME.ip}` and their siblings.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AddressRef {
     pub kind: Kind,
+    /// As written; `None` means the scenario's namespace.
+    pub namespace: Option<String>,
     pub name: String,
     pub field: AddressField,
+}
+
+impl AddressRef {
+    /// The object it names, `default` standing for an unwritten namespace.
+    pub fn key(&self, default: &str) -> ObjectKey {
+        ObjectKey::new(
+            self.kind,
+            self.namespace.as_deref().unwrap_or(default),
+            &self.name,
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -287,12 +411,11 @@ impl std::fmt::Display for AddressRef {
             AddressField::ExternalIp => "externalIP",
             AddressField::Ip => "ip",
         };
-        write!(
-            f,
-            "{{{}/{}.{field}}}",
-            self.kind.reference_word(),
-            self.name
-        )
+        let kind = self.kind.reference_word();
+        match &self.namespace {
+            Some(ns) => write!(f, "{{{kind}/{ns}/{}.{field}}}", self.name),
+            None => write!(f, "{{{kind}/{}.{field}}}", self.name),
+        }
     }
 }
 
@@ -311,18 +434,20 @@ pub struct CurlExpect {
     /// Names that must appear in this order in the hop list.
     pub via: Vec<ViaName>,
     pub disposition: Option<String>,
+    /// curl's exit code: 0, or 7, 28, 52, 56 for the failures it reports.
+    pub exit_code: Option<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServedBy {
-    Pod(String),
-    Deployment(String),
-    Service(String),
+    Pod(ObjectKey),
+    Deployment(ObjectKey),
+    Service(ObjectKey),
 }
 
-/// `cent222` or `cent222/haproxy`.
+/// `cent222`, `cent222/haproxy` or `{ingress/ing.active}/haproxy`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ViaName {
-    pub node: String,
+    pub node: NodeRef,
     pub component: Option<String>,
 }

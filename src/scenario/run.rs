@@ -1,37 +1,59 @@
-//! The runner: builds the world for a scenario and executes its steps in order, collecting one
-//! result per step (with expectation failures) for the printers.
+//! The runner: builds the world for a scenario and executes its steps in order, each at the
+//! simulated time the one before it ended. A step runs the world only as far as it needs: a
+//! curl until its request is over, a fault only through its immediate effects; timers still
+//! pending stay pending for the next step. One result per step (with expectation failures)
+//! goes to the printers.
 
 use std::net::Ipv4Addr;
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Origin};
 use crate::k8s::objects::{Kind, Spec};
 use crate::k8s::store::key_of;
 use crate::scenario::model::{
-    Action, AddressField, AddressRef, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario,
-    Show, Url, UrlHost, Wait,
+    Action, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario, Show, Url, UrlHost, Wait,
 };
+use crate::scenario::resolve::{self, in_namespace};
 use crate::sim::Time;
-use crate::topology::NodeId;
-use crate::trace::{Component, DropReason, Step};
+use crate::sim::time::SECOND;
+use crate::trace::CurlExit;
 use crate::wire::HttpResponse;
 use crate::world::msg::CurlJob;
-use crate::world::{Addr, Delays, EventBudgetExceeded, Msg, Part, World};
+use crate::world::{Addr, Delays, Env, EventBudgetExceeded, Fault, Msg, Part, Timers, World};
 
 /// Events one step may take before the run is declared runaway.
 pub const EVENT_BUDGET: u64 = 50_000_000;
+/// How far `wait: converged` runs at most: an hour of simulated time.
+pub const CONVERGE_HORIZON: u64 = 3_600 * SECOND;
 
 /// What a step produced.
 #[derive(Clone, Debug)]
 pub enum Output {
-    Applied { objects: Vec<ObjectKey> },
-    Deleted { objects: Vec<ObjectKey> },
-    Waited { until: Time },
-    Shown { what: Show, text: String },
+    Applied {
+        objects: Vec<ObjectKey>,
+    },
+    Deleted {
+        objects: Vec<ObjectKey>,
+    },
+    /// A wait: `converged` tells whether nothing was left pending.
+    Waited {
+        converged: bool,
+        pending: usize,
+    },
+    Shown {
+        what: Show,
+        text: String,
+    },
     Curl(Vec<CurlResult>),
     Compare(Vec<CurlResult>),
-    Fault { node: String, up: bool },
-    Hosts { lines: usize },
+    Fault {
+        target: String,
+        up: bool,
+    },
+    Hosts {
+        lines: usize,
+    },
 }
 
 /// One request and what became of it.
@@ -47,8 +69,29 @@ pub struct CurlResult {
     /// The pod whose web server answered.
     pub served_by: Option<ObjectKey>,
     pub disposition: &'static str,
+    /// curl's exit code and error message.
+    pub exit: CurlExit,
     pub started: Time,
     pub finished: Time,
+}
+
+impl CurlResult {
+    /// The job curl ran, as the runner gave it.
+    pub fn job(&self) -> CurlJob {
+        let shown_host = self
+            .host_header
+            .rsplit_once(':')
+            .map_or(self.host_header.clone(), |(h, _)| h.to_string());
+        CurlJob {
+            request_id: self.request_id,
+            request: self.request.clone(),
+            destination: self.destination,
+            port: self.port,
+            host_header: self.host_header.clone(),
+            shown_host,
+            started: self.started,
+        }
+    }
 }
 
 /// One step's result.
@@ -56,7 +99,11 @@ pub struct CurlResult {
 pub struct StepResult {
     pub index: usize,
     pub origin: Origin,
-    pub at: Time,
+    /// The simulated time the step started and ended.
+    pub started: Time,
+    pub ended: Time,
+    /// The timeline notes written during the step (indexes into the world's timeline).
+    pub notes: Range<usize>,
     pub output: Output,
     pub failures: Vec<Failure>,
 }
@@ -81,17 +128,19 @@ pub struct Run {
 
 impl Run {
     pub fn new(scenario: &Scenario, seed: u64) -> Run {
-        let mut delays = Delays::default();
-        for (name, ns) in &scenario.topology.delays {
-            delays.set(name, *ns);
-        }
-        let mut world = World::new(
+        let spec = &scenario.topology;
+        let mut env = Env {
+            topology: spec.nodes.clone(),
+            delays: Delays::default(),
+            timers: Timers::default(),
             seed,
-            delays,
-            &scenario.topology.hosts,
-            scenario.topology.gateway_multipath,
-        );
-        world.env.semantics = scenario.semantics;
+            gateway_multipath: spec.gateway_multipath,
+            semantics: scenario.semantics,
+        };
+        for (name, ns) in &spec.delays {
+            let _ = env.delays.set(name, *ns) || env.timers.set(name, *ns);
+        }
+        let world = World::new(env, &spec.hosts);
         Run {
             world,
             steps: Vec::new(),
@@ -102,63 +151,37 @@ impl Run {
     /// Executes every step; stops at the first step that cannot run.
     pub fn execute(scenario: &Scenario, seed: u64) -> Result<Run, Box<(Run, RunError)>> {
         let mut run = Run::new(scenario, seed);
-        for (index, step) in scenario.steps.iter().enumerate() {
-            let notes_before = run.world.timeline.len();
-            let result = run
-                .step(scenario, &step.action, &step.origin)
-                .and_then(|r| run.refused(notes_before, &step.origin).map(|()| r));
-            match result {
-                Ok((output, failures)) => {
-                    let at = run.world.now();
-                    run.steps.push(StepResult {
-                        index,
-                        origin: step.origin.clone(),
-                        at,
-                        output,
-                        failures,
-                    });
-                }
-                Err(e) => return Err(Box::new((run, e))),
+        for index in 0..scenario.steps.len() {
+            if let Err(e) = run.next_step(scenario, index) {
+                return Err(Box::new((run, e)));
             }
         }
         Ok(run)
     }
 
-    /// A controller that refused work during the step (an address pool ran out) ends the run.
-    fn refused(&self, since: usize, origin: &Origin) -> Result<(), RunError> {
-        let failed = self
-            .world
-            .timeline
-            .iter()
-            .skip(since)
-            .find_map(|n| match &n.what {
-                crate::world::timeline::What::Failed { key, reason } => Some((key, reason)),
-                _ => None,
-            });
-        let Some((key, reason)) = failed else {
+    /// Executes step `index` and records its result.
+    pub fn next_step(&mut self, scenario: &Scenario, index: usize) -> Result<(), RunError> {
+        let Some(step) = scenario.steps.get(index) else {
             return Ok(());
         };
-        let declared = self
-            .world
-            .apiserver
-            .get(key)
-            .map(|o| format!(" (declared at {})", o.object.origin))
-            .unwrap_or_default();
-        let message = format!(
-            "{}/{}{declared}: {reason}",
-            key.kind.reference_word(),
-            key.name
-        );
-        Err(RunError(Diagnostic::error(Some(origin.clone()), message).with_hint(
-            "the lab's pools are fixed (pod subnet 10.32.0.0/12, pool-ns-default 101.101.101.0/24, \
-             pool-global-default 102.102.102.0/24): delete objects or use fewer",
-        )))
+        let notes_before = self.world.timeline.len();
+        let started = self.world.now();
+        let (output, failures) = self.step(scenario, &step.action, &step.origin)?;
+        self.steps.push(StepResult {
+            index,
+            origin: step.origin.clone(),
+            started,
+            ended: self.world.now(),
+            notes: notes_before..self.world.timeline.len(),
+            output,
+            failures,
+        });
+        Ok(())
     }
 
-    fn settle(&mut self, origin: &Origin) -> Result<(), RunError> {
-        self.world
-            .run_until_idle(EVENT_BUDGET)
-            .map_err(|EventBudgetExceeded(n)| runaway(origin, n))
+    fn budget(&self, origin: &Origin) -> impl Fn(EventBudgetExceeded) -> RunError {
+        let origin = origin.clone();
+        move |EventBudgetExceeded(n)| runaway(&origin, n)
     }
 
     fn step(
@@ -184,7 +207,7 @@ impl Run {
                 (Output::Applied { objects: keys }, Vec::new())
             }
             Action::Delete(keys) => {
-                let keys: Vec<ObjectKey> = keys.iter().map(|k| with_namespace(k, ns)).collect();
+                let keys: Vec<ObjectKey> = keys.iter().map(|k| in_namespace(k, ns)).collect();
                 for key in &keys {
                     self.world
                         .inject(Addr::ApiServer, delay, Msg::Delete(key.clone()));
@@ -192,10 +215,18 @@ impl Run {
                 (Output::Deleted { objects: keys }, Vec::new())
             }
             Action::Wait(Wait::Converged) => {
-                self.settle(origin)?;
+                let horizon = self.world.now().plus(CONVERGE_HORIZON);
+                self.world
+                    .run_while(|_| true, horizon, EVENT_BUDGET)
+                    .map_err(self.budget(origin))?;
+                let pending = self.pending();
+                if pending > 0 {
+                    self.world.advance_to(horizon);
+                }
                 (
                     Output::Waited {
-                        until: self.world.now(),
+                        converged: pending == 0,
+                        pending,
                     },
                     Vec::new(),
                 )
@@ -203,10 +234,11 @@ impl Run {
             Action::Wait(Wait::For(d)) => {
                 self.world
                     .run_for(*d, EVENT_BUDGET)
-                    .map_err(|EventBudgetExceeded(n)| runaway(origin, n))?;
+                    .map_err(self.budget(origin))?;
                 (
                     Output::Waited {
-                        until: self.world.now(),
+                        converged: self.world.is_idle(),
+                        pending: self.pending(),
                     },
                     Vec::new(),
                 )
@@ -215,7 +247,7 @@ impl Run {
                 let text = crate::report::show::render(&self.world, &show.what, ns)
                     .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
                 let failures =
-                    crate::scenario::expect::check_show(&self.world, &show.expect, &text, ns);
+                    crate::scenario::expect::check_show(&self.world, &show.expect, &text);
                 (
                     Output::Shown {
                         what: show.what.clone(),
@@ -229,8 +261,7 @@ impl Run {
                 for _ in 0..curl.repeat.max(1) {
                     results.push(self.curl(&curl.request, &curl.from, ns, origin)?);
                 }
-                let failures =
-                    crate::scenario::expect::check_curls(&self.world, curl, &results, ns);
+                let failures = crate::scenario::expect::check_curls(&self.world, curl, &results);
                 (Output::Curl(results), failures)
             }
             Action::Compare(compare) => {
@@ -240,18 +271,20 @@ impl Run {
                 }
                 (Output::Compare(results), Vec::new())
             }
-            Action::Fail(FaultTarget::Node(name)) | Action::Recover(FaultTarget::Node(name)) => {
+            Action::Fail(target) | Action::Recover(target) => {
                 let up = matches!(action, Action::Recover(_));
-                let node = self
-                    .world
-                    .env
-                    .topology
-                    .find(name)
-                    .ok_or_else(|| unknown(origin, &format!("node/{name}")))?;
-                self.set_node(node, up);
+                let fault = self
+                    .fault(target)
+                    .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
+                self.world
+                    .inject(Addr::Network, 0, Msg::Fault { fault, up });
+                let now = self.world.now();
+                self.world
+                    .run_while(|_| true, now, EVENT_BUDGET)
+                    .map_err(self.budget(origin))?;
                 (
                     Output::Fault {
-                        node: name.clone(),
+                        target: target.to_string(),
                         up,
                     },
                     Vec::new(),
@@ -272,29 +305,44 @@ impl Run {
         })
     }
 
-    /// Fails or recovers a compute: its agent's sessions drop (the control node withdraws its
-    /// routes) and svc-monitor's health check sees it.
-    fn set_node(&mut self, node: NodeId, up: bool) {
-        let health = 60 * crate::sim::time::SECOND;
-        let hold = 3 * crate::sim::time::SECOND;
-        if let Some(Some(c)) = self.world.computes.get_mut(usize::from(node.0)) {
-            if up {
-                c.up = true;
-                self.world
-                    .inject(Addr::Compute(node, Part::Agent), 0, Msg::NodeUp(node));
-                self.world
-                    .inject(Addr::SvcMonitor, health, Msg::NodeUp(node));
-            } else {
-                c.fail();
-                self.world
-                    .inject(Addr::ControlNode, hold, Msg::NodeDown(node));
-                self.world
-                    .inject(Addr::SvcMonitor, health, Msg::NodeDown(node));
-            }
-        }
+    fn pending(&self) -> usize {
+        self.world.pending()
     }
 
-    /// Sends one request and runs the world until it has played out.
+    /// What a fault target names now.
+    fn fault(&self, target: &FaultTarget) -> Result<Fault, String> {
+        let w = &self.world;
+        let node = |r| resolve::node(w, r);
+        Ok(match target {
+            FaultTarget::Node(r) => Fault::Node(node(r)?),
+            FaultTarget::Agent(r) => Fault::Agent(node(r)?),
+            FaultTarget::Xmpp(r) => Fault::Xmpp(node(r)?),
+            FaultTarget::ControlNode => Fault::ControlNode,
+            FaultTarget::Bgp => Fault::Bgp,
+            FaultTarget::Link(a, b) => Fault::Link(node(a)?, node(b)?),
+            FaultTarget::Haproxy { ingress, node: n } => {
+                let lb = w
+                    .kube_manager
+                    .loadbalancers
+                    .get(ingress)
+                    .ok_or_else(|| format!("{ingress} has no loadbalancer"))?;
+                Fault::Haproxy {
+                    node: node(n)?,
+                    lb_uuid: lb.uuid.as_str().into(),
+                }
+            }
+            FaultTarget::Pod(pod) => {
+                let at = resolve::node(w, &crate::scenario::model::NodeRef::PodNode(pod.clone()))?;
+                Fault::Pod {
+                    node: at,
+                    pod: pod.clone(),
+                }
+            }
+        })
+    }
+
+    /// Sends one request and runs the world until it is over: curl ended and none of its
+    /// packets is still on its way.
     fn curl(
         &mut self,
         request: &CurlRequest,
@@ -302,9 +350,13 @@ impl Run {
         ns: &str,
         origin: &Origin,
     ) -> Result<CurlResult, RunError> {
-        let (to, resolve_hosts) = self.source(from, ns, origin)?;
+        let (to, resolve_hosts) = self.source(from, origin)?;
         let destination = self.resolve(&request.url, request, resolve_hosts, ns, origin)?;
         let port = request.url.port_or_default();
+        let shown_host = match &request.url.host {
+            UrlHost::Name(n) => n.clone(),
+            _ => destination.to_string(),
+        };
         let host_header = crate::scenario::curl::host_header(&request.url, destination);
         let request_id = self.next_request;
         self.next_request += 1;
@@ -315,9 +367,17 @@ impl Run {
             destination,
             port,
             host_header: host_header.clone(),
+            shown_host,
+            started,
         };
         self.world.inject(to, 0, Msg::CurlStart(Arc::new(job)));
-        self.settle(origin)?;
+        self.world
+            .run_while(
+                |w| !w.trace.settled(request_id),
+                Time(u64::MAX),
+                EVENT_BUDGET,
+            )
+            .map_err(self.budget(origin))?;
         Ok(self.outcome(
             request_id,
             from,
@@ -340,42 +400,12 @@ impl Run {
         host_header: String,
         started: Time,
     ) -> CurlResult {
-        let trace = &self.world.trace;
-        let response = trace
-            .outcomes
-            .iter()
-            .rev()
-            .find(|o| o.request == request_id)
-            .and_then(|o| o.response.clone());
-        let mut served_by = None;
-        let mut dropped = None;
-        let mut finished = started;
-        for hop in trace.hops_of(request_id) {
-            finished = finished.max(hop.at);
-            for step in trace.steps_of(hop) {
-                match step {
-                    Step::Served { .. } => {
-                        if let Component::Pod(slot) = hop.component {
-                            served_by = self
-                                .world
-                                .compute(hop.node)
-                                .and_then(|c| c.pods.get(usize::from(slot)))
-                                .map(|p| p.key.clone());
-                        }
-                    }
-                    Step::Drop(reason) => dropped = dropped.or(Some(*reason)),
-                    _ => {}
-                }
-            }
-        }
-        let disposition = match (dropped, &served_by, &response) {
-            (Some(reason), _, _) => reason.as_str(),
-            (None, Some(_), _) => "delivered",
-            (None, None, Some(r)) if r.status == 503 => "no-backend",
-            (None, None, Some(r)) if r.status == 404 => "not-found",
-            (None, None, Some(_)) => "answered",
-            (None, None, None) => DropReason::NoFlow.as_str(),
-        };
+        let record = self.world.trace.requests.get(&request_id);
+        let done = record.and_then(|r| r.done.as_ref());
+        let served_by = record.and_then(|r| r.served_by).and_then(|(node, slot)| {
+            let c = self.world.compute(node)?;
+            c.pods.get(slot as usize).map(|p| p.key.clone())
+        });
         CurlResult {
             request_id,
             from: from.clone(),
@@ -383,46 +413,37 @@ impl Run {
             destination,
             port,
             host_header,
-            response,
+            response: done.and_then(|d| d.response.clone()),
             served_by,
-            disposition,
+            disposition: record.and_then(|r| r.disposition()).unwrap_or("timed-out"),
+            exit: done.map_or(
+                CurlExit {
+                    code: 28,
+                    message: None,
+                },
+                |d| d.exit.clone(),
+            ),
             started,
-            finished,
+            finished: done.map_or(self.world.now(), |d| d.at),
         }
     }
 
     /// Where a request starts, and whether names resolve through the internet host's /etc/hosts.
-    fn source(&self, from: &Endpoint, ns: &str, origin: &Origin) -> Result<(Addr, bool), RunError> {
+    fn source(&self, from: &Endpoint, origin: &Origin) -> Result<(Addr, bool), RunError> {
         match from {
-            Endpoint::Pod(name) => {
-                let key = ObjectKey {
-                    kind: Kind::Pod,
-                    namespace: ns.to_string(),
-                    name: name.clone(),
-                };
-                self.world
-                    .computes
-                    .iter()
-                    .flatten()
-                    .find_map(|c| {
-                        let slot = c.pods.iter().position(|p| p.live && p.key == key)?;
-                        Some(Addr::Compute(c.id, Part::Pod(u16::try_from(slot).ok()?)))
-                    })
-                    .map(|a| (a, false))
-                    .ok_or_else(|| unknown(origin, &format!("pod/{name} (not running)")))
-            }
-            Endpoint::Host(name)
-                if self.world.env.topology.find(name) == Some(self.world.internet_host.id) =>
-            {
-                Ok((Addr::InternetHost, true))
-            }
-            Endpoint::Host(name) | Endpoint::Node(name) => Err(RunError(
-                Diagnostic::error(
-                    Some(origin.clone()),
-                    format!("requests cannot start at `{name}`"),
-                )
-                .with_hint("send from pod/NAME or host/cent-client"),
-            )),
+            Endpoint::Pod(key) => self
+                .world
+                .computes
+                .iter()
+                .flatten()
+                .filter(|c| c.powered)
+                .find_map(|c| {
+                    let slot = c.pods.iter().position(|p| p.live && p.key == *key)?;
+                    Some(Addr::Compute(c.id, Part::Pod(slot as u32)))
+                })
+                .map(|a| (a, false))
+                .ok_or_else(|| unknown(origin, &format!("pod/{} (not running)", key.name))),
+            Endpoint::Host(_) => Ok((Addr::InternetHost, true)),
         }
     }
 
@@ -436,7 +457,7 @@ impl Run {
     ) -> Result<Ipv4Addr, RunError> {
         match &url.host {
             UrlHost::Ip(ip) => Ok(*ip),
-            UrlHost::Placeholder(r) => self.address_of(r, ns).ok_or_else(|| {
+            UrlHost::Placeholder(r) => resolve::address(&self.world, r, ns).ok_or_else(|| {
                 RunError(crate::scenario::address::unresolved(
                     &self.world,
                     r,
@@ -474,44 +495,6 @@ impl Run {
             }
         }
     }
-
-    /// The address a placeholder names, as the cluster holds it now.
-    pub fn address_of(&self, r: &AddressRef, ns: &str) -> Option<Ipv4Addr> {
-        let key = ObjectKey {
-            kind: r.kind,
-            namespace: ns.to_string(),
-            name: r.name.clone(),
-        };
-        let stored = self.world.apiserver.get(&key)?;
-        match (r.kind, r.field) {
-            (Kind::Ingress, AddressField::Vip) => self
-                .world
-                .kube_manager
-                .loadbalancers
-                .get(&key)
-                .map(|lb| lb.vip),
-            (Kind::Ingress, AddressField::Fip) => self
-                .world
-                .kube_manager
-                .loadbalancers
-                .get(&key)
-                .and_then(|lb| lb.fip),
-            (Kind::Service, AddressField::ClusterIp) => stored.status.cluster_ip,
-            (Kind::Service, AddressField::ExternalIp) => {
-                stored.status.load_balancer.first().copied()
-            }
-            (Kind::Pod, AddressField::Ip) => stored.status.pod_ip,
-            _ => None,
-        }
-    }
-}
-
-fn with_namespace(key: &ObjectKey, ns: &str) -> ObjectKey {
-    let mut key = key.clone();
-    if key.namespace.is_empty() && key.kind != Kind::Namespace {
-        key.namespace = ns.to_string();
-    }
-    key
 }
 
 fn unknown(origin: &Origin, what: &str) -> RunError {

@@ -5,17 +5,27 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use crate::k8s::objects::Kind;
-use crate::scenario::model::{GetOutput, Show};
-use crate::topology::names;
+use crate::k8s::objects::{Kind, ObjectKey};
+use crate::scenario::model::{GetOutput, Namespaces, NodeRef, Show, VRouterView};
+use crate::scenario::refs::{self, NODE_ROLES};
 
 /// What `show:` accepts, for hints.
-pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces [NAME] [-o wide|yaml], \
-     loadbalancers, processes [NODE], haproxy.conf ingress/NAME [on NODE], gateway routes [detail], \
-     control routes, flows NODE, timeline";
+pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces|nodes|endpoints \
+     [NAME] [-n NAMESPACE|-A] [-o wide|yaml], loadbalancers, processes [NODE], \
+     haproxy.conf ingress/NAME [on NODE], gateway routes [detail], control routes, \
+     flow -l|vif --list|rt --dump VRF|nh --list|mpls --dump|dropstats on NODE, timeline";
 
-/// Parses a show string; the error is (message, hint).
-pub fn parse_show(text: &str) -> Result<Show, (String, String)> {
+/// Parses a show string; `ns` is the scenario's namespace. The error is (message, hint). Node
+/// names are checked by the loader, which knows the topology.
+pub fn parse_show(text: &str, ns: &str) -> Result<Show, (String, String)> {
+    let compute = |word: &str| node(word, ns);
+    let ingress_ref = |word: &str| ingress(word, ns);
+    let vrouter = |word: &str, view| {
+        Ok::<_, (String, String)>(Show::VRouter {
+            node: node(word, ns)?,
+            view,
+        })
+    };
     let words: Vec<&str> = text.split_whitespace().collect();
     let bad = || {
         (
@@ -45,8 +55,15 @@ pub fn parse_show(text: &str) -> Result<Show, (String, String)> {
             Show::GatewayRoutes { detail: true }
         }
         ["control", "routes"] => Show::ControlRoutes,
-        ["flows", node] => Show::Flows {
-            node: compute(node)?,
+        ["flows", node] => vrouter(node, VRouterView::Flows)?,
+        [tool @ .., "on", node] => match tool {
+            ["flow", "-l"] => vrouter(node, VRouterView::Flows)?,
+            ["vif", "--list"] => vrouter(node, VRouterView::Interfaces)?,
+            ["rt", "--dump", vrf] => vrouter(node, VRouterView::Routes(vrf.to_string()))?,
+            ["nh", "--list"] => vrouter(node, VRouterView::NextHops)?,
+            ["mpls", "--dump"] => vrouter(node, VRouterView::Labels)?,
+            ["dropstats"] => vrouter(node, VRouterView::Drops)?,
+            _ => return Err(bad()),
         },
         ["timeline"] => Show::Timeline,
         _ => return Err(bad()),
@@ -67,30 +84,57 @@ fn get(rest: &[&str]) -> Result<Show, (String, String)> {
         "pod" | "pods" | "po" => Kind::Pod,
         "deployment" | "deployments" | "deploy" => Kind::Deployment,
         "namespace" | "namespaces" | "ns" => Kind::Namespace,
+        "node" | "nodes" | "no" => Kind::Node,
+        "endpoints" | "ep" => Kind::Service,
         "secret" | "secrets" => Kind::Secret,
         other => {
             return Err((
                 format!("`kubectl get` of unknown kind {other:?}"),
-                "kinds: ingress, svc, pods, deployments, namespaces, secrets".to_string(),
+                "kinds: ingress, svc, pods, deployments, namespaces, nodes, endpoints, secrets"
+                    .to_string(),
             ));
         }
     };
-    let (name, output) = match rest {
-        [] => (None, GetOutput::Table),
-        ["-o", o] => (None, output(o)?),
-        [n] => (Some(n), GetOutput::Table),
-        [n, "-o", o] | ["-o", o, n] => (Some(n), output(o)?),
-        _ => {
+    let unreadable = || {
+        (
+            format!("cannot read `kubectl get {}`", rest.join(" ")),
+            "kubectl get KIND [NAME] [-n NAMESPACE|-A] [-o wide|yaml]".to_string(),
+        )
+    };
+    let (mut name, mut out, mut namespace) = (None, GetOutput::Table, Namespaces::Default);
+    let mut words = rest.iter();
+    while let Some(word) = words.next() {
+        match *word {
+            "-o" => out = output(words.next().ok_or_else(unreadable)?)?,
+            "-n" | "--namespace" => {
+                let ns = words.next().ok_or_else(unreadable)?;
+                namespace = Namespaces::Named(ns.to_string());
+            }
+            "-A" | "--all-namespaces" => namespace = Namespaces::All,
+            w if w.starts_with('-') || name.is_some() => return Err(unreadable()),
+            w => name = Some(w.to_string()),
+        }
+    }
+    if matches!(kind, Kind::Namespace | Kind::Node) && namespace != Namespaces::Default {
+        return Err((
+            format!("{}s are not namespaced", kind.reference_word()),
+            format!("write `kubectl get {}s`", kind.reference_word()),
+        ));
+    }
+    if matches!(*kind_word, "endpoints" | "ep") {
+        if out != GetOutput::Table {
             return Err((
-                format!("cannot read `kubectl get {}`", rest.join(" ")),
-                "kubectl get KIND [NAME] [-o wide|yaml]".to_string(),
+                "`kubectl get endpoints` prints a table only".to_string(),
+                "drop the -o option".to_string(),
             ));
         }
-    };
+        return Ok(Show::Endpoints { name, namespace });
+    }
     Ok(Show::Get {
         kind,
-        name: name.map(|n| n.to_string()),
-        output,
+        name,
+        namespace,
+        output: out,
     })
 }
 
@@ -105,9 +149,9 @@ fn output(o: &str) -> Result<GetOutput, (String, String)> {
     }
 }
 
-fn ingress_ref(word: &str) -> Result<String, (String, String)> {
-    match word.split_once('/') {
-        Some(("ingress", name)) if !name.is_empty() => Ok(name.to_string()),
+fn ingress(word: &str, ns: &str) -> Result<ObjectKey, (String, String)> {
+    match refs::object_key(word, ns) {
+        Some(key) if key.kind == Kind::Ingress => Ok(key),
         _ => Err((
             format!("expected ingress/NAME, found {word:?}"),
             "e.g. haproxy.conf ingress/ingress-sf".to_string(),
@@ -115,15 +159,8 @@ fn ingress_ref(word: &str) -> Result<String, (String, String)> {
     }
 }
 
-fn compute(node: &str) -> Result<String, (String, String)> {
-    if names::is_compute(node) {
-        Ok(node.to_string())
-    } else {
-        Err((
-            format!("{node:?} is not a compute node"),
-            format!("the compute nodes are {}", names::COMPUTES.join(", ")),
-        ))
-    }
+fn node(word: &str, ns: &str) -> Result<NodeRef, (String, String)> {
+    refs::node_ref(word, ns).map_err(|m| (m, format!("name a compute, or a role: {NODE_ROLES}")))
 }
 
 #[cfg(test)]
@@ -133,26 +170,41 @@ mod tests {
     #[test]
     fn parses_forms() {
         assert_eq!(
-            parse_show("kubectl get svc web -o wide").unwrap(),
+            parse_show("kubectl get svc web -o wide", "d").unwrap(),
             Show::Get {
                 kind: Kind::Service,
                 name: Some("web".into()),
+                namespace: Namespaces::Default,
                 output: GetOutput::Wide
             }
         );
         assert_eq!(
-            parse_show("show route table k8s-test detail").unwrap(),
+            parse_show("kubectl get pods -A -o wide", "d").unwrap(),
+            Show::Get {
+                kind: Kind::Pod,
+                name: None,
+                namespace: Namespaces::All,
+                output: GetOutput::Wide
+            }
+        );
+        assert!(matches!(
+            parse_show("kubectl get pods -n dev", "d").unwrap(),
+            Show::Get { namespace: Namespaces::Named(n), .. } if n == "dev"
+        ));
+        assert_eq!(
+            parse_show("show route table k8s-test detail", "d").unwrap(),
             Show::GatewayRoutes { detail: true }
         );
         assert_eq!(
-            parse_show("haproxy.conf ingress/i on cent333").unwrap(),
+            parse_show("haproxy.conf ingress/i on cent333", "d").unwrap(),
             Show::HaproxyConf {
-                ingress: "i".into(),
-                node: Some("cent333".into())
+                ingress: ObjectKey::new(Kind::Ingress, "d", "i"),
+                node: Some(NodeRef::Name("cent333".into()))
             }
         );
-        assert!(parse_show("flows camaro").is_err());
-        assert!(parse_show("kubectl get foo").is_err());
-        assert!(parse_show("routes").is_err());
+        assert!(parse_show("kubectl get foo", "d").is_err());
+        assert!(parse_show("kubectl get pods -n", "d").is_err());
+        assert!(parse_show("kubectl get ns -A", "d").is_err());
+        assert!(parse_show("routes", "d").is_err());
     }
 }

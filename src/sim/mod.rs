@@ -6,5 +6,5 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
-pub use queue::{Event, EventId, Queue};
+pub use queue::{Event, EventId, Queue, Timer};
 pub use time::Time;

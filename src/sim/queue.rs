@@ -1,5 +1,7 @@
 //! The event queue: ordered by (time, insertion sequence), with a plain FIFO beside the heap for
-//! events scheduled for the current instant, so ties always run first-in-first-out.
+//! events scheduled for the current instant, so ties always run first-in-first-out. A future
+//! event can be cancelled (a timer that is no longer needed): it leaves the queue at once, so a
+//! cancelled timer never keeps a run going.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
@@ -9,6 +11,13 @@ use super::time::Time;
 /// Identifies one event; also its insertion sequence number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId(pub u64);
+
+/// A future event that can be cancelled: its id and where it waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timer {
+    pub id: EventId,
+    slot: u32,
+}
 
 /// An event taken from the queue.
 #[derive(Debug)]
@@ -46,10 +55,13 @@ impl Ord for Key {
 pub struct Queue<M> {
     now: Time,
     next_id: u64,
+    /// Heap keys; a key whose slot no longer holds its event (cancelled) is skipped.
     later: BinaryHeap<Key>,
     /// The events in `later`, by slot; `None` for free slots (listed in `free`).
     slots: Vec<Option<Event<M>>>,
     free: Vec<u32>,
+    /// Events in `slots`: the heap's live keys.
+    pending_later: usize,
     /// Events at `now`, in insertion order. Every entry has `at == now`.
     current: VecDeque<Event<M>>,
 }
@@ -62,6 +74,7 @@ impl<M> Default for Queue<M> {
             later: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            pending_later: 0,
             current: VecDeque::new(),
         }
     }
@@ -72,8 +85,23 @@ impl<M> Queue<M> {
         self.now
     }
 
+    /// Schedules `msg` after `delay_ns` (at least a nanosecond) and returns a handle that can
+    /// cancel it.
+    pub fn schedule_timer(&mut self, delay_ns: u64, cause: Option<EventId>, msg: M) -> Timer {
+        let (id, slot) = self.push(delay_ns.max(1), cause, msg);
+        Timer {
+            id,
+            slot: slot.unwrap_or(u32::MAX),
+        }
+    }
+
     /// Schedules `msg` after `delay_ns` and returns its id.
     pub fn schedule(&mut self, delay_ns: u64, cause: Option<EventId>, msg: M) -> EventId {
+        self.push(delay_ns, cause, msg).0
+    }
+
+    /// Queues an event: in the FIFO for the current instant, else in a heap slot.
+    fn push(&mut self, delay_ns: u64, cause: Option<EventId>, msg: M) -> (EventId, Option<u32>) {
         let id = EventId(self.next_id);
         self.next_id += 1;
         let event = Event {
@@ -84,6 +112,7 @@ impl<M> Queue<M> {
         };
         if delay_ns == 0 {
             self.current.push_back(event);
+            (id, None)
         } else {
             let at = event.at;
             let slot = match self.free.pop() {
@@ -97,13 +126,44 @@ impl<M> Queue<M> {
                 }
             };
             self.later.push(Key { at, id, slot });
+            self.pending_later += 1;
+            (id, Some(slot))
         }
-        id
+    }
+
+    /// Cancels a timer; false when it already ran or was cancelled.
+    pub fn cancel(&mut self, timer: Timer) -> bool {
+        let (id, slot) = (timer.id, timer.slot as usize);
+        match self.slots.get_mut(slot) {
+            Some(entry @ Some(_)) if entry.as_ref().is_some_and(|e| e.id == id) => {
+                *entry = None;
+                self.free.push(slot as u32);
+                self.pending_later -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops heap keys whose events were cancelled, so the top key is live.
+    fn skip_cancelled(&mut self) {
+        while let Some(top) = self.later.peek() {
+            let live = self
+                .slots
+                .get(top.slot as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|e| e.id == top.id);
+            if live {
+                return;
+            }
+            self.later.pop();
+        }
     }
 
     /// The time of the next event, if any.
-    pub fn peek_time(&self) -> Option<Time> {
+    pub fn peek_time(&mut self) -> Option<Time> {
         if self.current.is_empty() {
+            self.skip_cancelled();
             self.later.peek().map(|k| k.at)
         } else {
             Some(self.now)
@@ -115,6 +175,7 @@ impl<M> Queue<M> {
     /// Heap events at `now` were inserted before any event now in `current` (which were all
     /// scheduled at `now` with zero delay, hence later), so the heap drains first.
     pub fn pop(&mut self) -> Option<Event<M>> {
+        self.skip_cancelled();
         if let Some(top) = self.later.peek()
             && top.at == self.now
         {
@@ -129,8 +190,10 @@ impl<M> Queue<M> {
     }
 
     fn pop_later(&mut self) -> Option<Event<M>> {
+        self.skip_cancelled();
         let key = self.later.pop()?;
         self.free.push(key.slot);
+        self.pending_later -= 1;
         self.slots[key.slot as usize].take()
     }
 
@@ -142,11 +205,11 @@ impl<M> Queue<M> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.current.is_empty() && self.later.is_empty()
+        self.current.is_empty() && self.pending_later == 0
     }
 
     pub fn len(&self) -> usize {
-        self.current.len() + self.later.len()
+        self.current.len() + self.pending_later
     }
 }
 
@@ -193,22 +256,54 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    #[test]
+    fn a_cancelled_event_never_runs_and_empties_the_queue() {
+        let mut q = Queue::default();
+        let a = q.schedule_timer(10, None, "timer");
+        let b = q.schedule_timer(20, None, "later");
+        assert!(q.cancel(a));
+        assert!(!q.cancel(a), "cancelled twice");
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.peek_time(), Some(Time(20)));
+        assert!(q.cancel(b));
+        assert!(q.is_empty());
+        assert_eq!(q.pop().map(|e| e.msg), None);
+        // A freed slot is reused; a stale key of the old event must not pop the new one early.
+        let c = q.schedule(30, None, "new");
+        assert_eq!(q.pop().map(|e| (e.id, e.at)), Some((c, Time(30))));
+    }
+
     proptest::proptest! {
         /// Any interleaving of schedules and pops comes out in (time, id) order, the order of a
         /// plain sorted model, with every event exactly once. Payloads are the expected ids.
         #[test]
         fn pops_in_the_order_of_a_sorted_model(
-            ops in proptest::collection::vec((0u8..4, 0u64..5), 1..200),
+            ops in proptest::collection::vec((0u8..5, 0u64..5), 1..200),
         ) {
             let mut q = Queue::default();
             let mut model: Vec<(Time, u64)> = Vec::new();
             let mut next = 0u64;
+            let mut timers: Vec<(Timer, (Time, u64))> = Vec::new();
             for (op, delay) in ops {
-                if op == 0 {
+                if op == 4 {
+                    // Cancel the latest future event still pending, if any.
+                    if let Some((t, m)) = timers.pop().filter(|(_, m)| model.contains(m)) {
+                        proptest::prop_assert!(q.cancel(t));
+                        model.retain(|x| *x != m);
+                    }
+                    proptest::prop_assert_eq!(q.len(), model.len());
+                } else if op == 0 {
                     let expected = model.iter().copied().min();
                     let got = q.pop().map(|e| (e.at, e.msg));
                     proptest::prop_assert_eq!(got, expected);
                     model.retain(|m| Some(*m) != expected);
+                } else if op == 3 {
+                    let at = q.now().plus(delay.max(1));
+                    let t = q.schedule_timer(delay, None, next);
+                    proptest::prop_assert_eq!(t.id.0, next);
+                    model.push((at, next));
+                    timers.push((t, (at, next)));
+                    next += 1;
                 } else {
                     let at = q.now().plus(delay);
                     let id = q.schedule(delay, None, next).0;

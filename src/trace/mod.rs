@@ -1,7 +1,9 @@
-//! Trace records and their renderers: text for people, JSON Lines for programs.
+//! Trace records: what each component did with each packet, and each request's outcome. They
+//! are written on the event hot path without formatting; renderers read them afterwards.
 
 pub mod record;
 
 pub use record::{
-    Component, DropReason, FlowAction, Hop, HttpRule, NextHop, Outcome, Step, Tag, TraceLog,
+    Component, CurlExit, DropReason, Failure, FlowAction, Hop, HttpRule, NextHop, Outcome,
+    RequestTrace, Step, Tag, Timeout, TraceLog,
 };

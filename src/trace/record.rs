@@ -8,16 +8,17 @@ use std::sync::Arc;
 
 use crate::dataplane::haproxy::config::RuleOrigin;
 use crate::routing::{Prefix, Vrf};
+use crate::sim::hash::FastMap;
 use crate::sim::{EventId, Time};
 use crate::topology::NodeId;
-use crate::wire::{FlowKey, HttpResponse, TcpFlags, Tunnel};
+use crate::wire::{FlowKey, HttpRequest, HttpResponse, TcpFlags, Tunnel};
 
 /// Which request, which of its TCP connections, which packet of that connection.
 #[derive(Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub struct Tag {
     pub request: u32,
-    /// 0: the client's connection; 1: haproxy's connection to the backend service.
+    /// 0: the client's connection; 1, 2, ...: haproxy's attempts to reach the backend.
     pub conn: u8,
     pub packet: u16,
 }
@@ -27,8 +28,8 @@ pub struct Tag {
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     VRouter,
-    Haproxy(u16),
-    Pod(u16),
+    Haproxy(u32),
+    Pod(u32),
     Gateway,
     Host,
 }
@@ -87,48 +88,86 @@ pub enum NextHop {
     /// A tunnel to another compute or to the gateway.
     Tunnel { to: NodeId, label: u32 },
     /// An ECMP composite of this many members.
-    Composite(u8),
+    Composite(u16),
     /// A directly connected host.
     Connected,
 }
 
-/// Every disposition a request can end with: answered by a pod (`delivered`), by haproxy's 503
-/// (`no-backend`) or 404 (`not-found`, Kubernetes profile), by something else (`answered`), or
-/// dropped for a [`DropReason`].
-pub const DISPOSITIONS: [&str; 9] = [
+/// Every disposition a request can end with. With an HTTP answer: a pod's web server
+/// (`delivered`), haproxy's 503/502/504 (`no-backend`, `bad-gateway`, `gateway-timeout`), its
+/// 404 under the Kubernetes profile (`not-found`), or something else (`answered`). Without one:
+/// the connection was refused or reset, closed without a reply, TLS failed (`tls-error`), or it
+/// timed out; a timeout names the first drop that caused it (`no-route`, `node-down`,
+/// `link-down`, `agent-down`) when one was seen, else `timed-out`.
+pub const DISPOSITIONS: [&str; 15] = [
     "delivered",
     "no-backend",
     "not-found",
+    "bad-gateway",
+    "gateway-timeout",
     "answered",
-    "no-route",
     "refused",
+    "reset",
+    "empty-reply",
+    "tls-error",
+    "timed-out",
+    "no-route",
     "node-down",
-    "no-flow",
-    "tls-mismatch",
+    "link-down",
+    "agent-down",
 ];
 
 /// Why a packet went no further.
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum DropReason {
+    /// No route for the destination in the VRF (`Discards` in dropstats).
     NoRoute,
-    NoListener,
+    /// The node is down.
     NodeDown,
-    NoFlow,
-    /// TLS sent where the listener speaks plain HTTP, or plain HTTP where it expects TLS.
-    TlsMismatch,
+    /// The link the packet would cross is cut.
+    LinkDown,
+    /// A new flow needs the vRouter agent, and it is down.
+    AgentDown,
+    /// The label names no next hop on this vRouter.
+    InvalidLabel,
 }
 
 impl DropReason {
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::NoRoute => "no-route",
-            DropReason::NoListener => "refused",
             DropReason::NodeDown => "node-down",
-            DropReason::NoFlow => "no-flow",
-            DropReason::TlsMismatch => "tls-mismatch",
+            DropReason::LinkDown => "link-down",
+            DropReason::AgentDown => "agent-down",
+            DropReason::InvalidLabel => "invalid-label",
         }
     }
+}
+
+/// How curl ended: its exit code and, for a failure, the message it printed.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct CurlExit {
+    pub code: u8,
+    pub message: Option<String>,
+}
+
+/// A timer that ran out, as the trace shows it.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeout {
+    /// haproxy's `timeout connect`.
+    Connect,
+    /// haproxy's `timeout server`.
+    Server,
+    /// haproxy's `timeout client`.
+    Client,
+    /// curl's `--connect-timeout` (or its five-minute default).
+    CurlConnect,
+    /// curl's `--max-time`.
+    CurlMax,
+    /// The kernel gave up retransmitting.
+    Retransmissions,
 }
 
 /// One thing a component did with a packet.
@@ -178,8 +217,8 @@ pub enum Step {
     },
     Ecmp {
         hash: u32,
-        chosen: u8,
-        of: u8,
+        chosen: u16,
+        of: u16,
         to: NodeId,
         label: u32,
     },
@@ -190,6 +229,11 @@ pub enum Step {
     },
     Deliver {
         to: Component,
+    },
+    /// No route for the destination in this VRF (nor in the ones leaked into it).
+    Miss {
+        vrf: Vrf,
+        dst: Ipv4Addr,
     },
     /// haproxy matched the request to a backend pool. Boxed: once per request, and the
     /// largest step, so inline it would grow every step of the trace.
@@ -204,6 +248,28 @@ pub enum Step {
     Served {
         status: u16,
     },
+    /// An HTTP request left this component (curl's, or haproxy's with X-Forwarded-For).
+    Http(Arc<HttpRequest>),
+    /// The kernel sent this segment again: its `attempt`-th retransmission, after `rto_ns`.
+    Retransmit {
+        attempt: u8,
+        rto_ns: u64,
+    },
+    /// Nothing listens (or no connection matches): the kernel answers with a reset.
+    Reset,
+    /// A timer ran out.
+    TimedOut(Timeout),
+    /// haproxy tries the server again (`retries`), after `delay_ns`.
+    ProxyRetry {
+        attempt: u8,
+        delay_ns: u64,
+    },
+    /// haproxy answers the client itself (503, 502, 504).
+    ProxyError {
+        status: u16,
+    },
+    /// curl ended.
+    CurlExit(CurlExit),
     /// curl opened TLS (handshake abstracted) with this server name and sent the request in it.
     TlsHello {
         sni: Option<Arc<str>>,
@@ -213,6 +279,9 @@ pub enum Step {
         sni: Option<Arc<str>>,
         certificate: Arc<str>,
     },
+    /// TLS reached a listener that speaks plain HTTP, or plain HTTP one that expects TLS: the
+    /// listener closes without an answer.
+    TlsMismatch,
     Drop(DropReason),
 }
 
@@ -243,12 +312,28 @@ pub struct Hop {
     pub count: u16,
 }
 
-/// Every hop of a run, in the order they happened.
+/// Every hop of a run, in the order they happened, and what is known of each request.
 #[derive(Clone, Debug, Default)]
 pub struct TraceLog {
     pub hops: Vec<Hop>,
     pub steps: Vec<Step>,
-    pub outcomes: Vec<Outcome>,
+    /// Requests by id, from the first hop on.
+    pub requests: FastMap<u32, RequestTrace>,
+}
+
+/// One request's record, kept as it happens so its outcome is decided once.
+#[derive(Clone, Debug, Default)]
+pub struct RequestTrace {
+    /// Indexes of its hops in [`TraceLog::hops`], in order.
+    pub hops: Vec<u32>,
+    /// The first drop of any of its packets.
+    pub first_drop: Option<DropReason>,
+    /// Its packets sent but not yet arrived.
+    pub in_flight: u32,
+    /// The pod (node, slot) whose web server answered, when one did.
+    pub served_by: Option<(NodeId, u32)>,
+    /// curl's end, when it ended.
+    pub done: Option<Outcome>,
 }
 
 impl TraceLog {
@@ -263,6 +348,12 @@ impl TraceLog {
         component: Component,
     ) {
         let first = u32::try_from(self.steps.len()).unwrap_or(u32::MAX);
+        let index = u32::try_from(self.hops.len()).unwrap_or(u32::MAX);
+        self.requests
+            .entry(tag.request)
+            .or_default()
+            .hops
+            .push(index);
         self.hops.push(Hop {
             at,
             event,
@@ -276,10 +367,27 @@ impl TraceLog {
     }
 
     pub fn step(&mut self, step: Step) {
+        if let (Step::Drop(reason), Some(h)) = (&step, self.hops.last())
+            && let Some(r) = self.requests.get_mut(&h.tag.request)
+        {
+            r.first_drop.get_or_insert(*reason);
+        }
         self.steps.push(step);
         if let Some(h) = self.hops.last_mut() {
             h.count = h.count.saturating_add(1);
         }
+    }
+
+    /// The record of a request, created on first use.
+    pub fn request(&mut self, id: u32) -> &mut RequestTrace {
+        self.requests.entry(id).or_default()
+    }
+
+    /// Whether a request is over: curl ended and none of its packets is still on its way.
+    pub fn settled(&self, id: u32) -> bool {
+        self.requests
+            .get(&id)
+            .is_some_and(|r| r.done.is_some() && r.in_flight == 0)
     }
 
     pub fn steps_of(&self, hop: &Hop) -> &[Step] {
@@ -291,16 +399,64 @@ impl TraceLog {
 
     /// The hops of one request, in order.
     pub fn hops_of(&self, request: u32) -> impl Iterator<Item = &Hop> {
-        self.hops.iter().filter(move |h| h.tag.request == request)
+        self.requests
+            .get(&request)
+            .map_or(&[][..], |r| r.hops.as_slice())
+            .iter()
+            .filter_map(|&i| self.hops.get(i as usize))
+    }
+
+    /// Forgets every hop and every finished request; requests still under way keep their
+    /// records (their later hops are new).
+    pub fn drain(&mut self) {
+        self.hops.clear();
+        self.steps.clear();
+        self.requests.retain(|_, r| {
+            r.hops.clear();
+            !(r.done.is_some() && r.in_flight == 0)
+        });
     }
 }
 
-/// What the client finally got.
+/// What curl finally got.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    pub request: u32,
     pub at: Time,
     pub response: Option<Arc<HttpResponse>>,
-    /// The pod (node, slot) whose web server answered, when one did.
-    pub served_by: Option<(NodeId, u16)>,
+    pub exit: CurlExit,
+    /// How the connection ended when there was no answer.
+    pub failure: Option<Failure>,
+}
+
+/// Why curl got no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    Refused,
+    Reset,
+    EmptyReply,
+    /// An `https://` request whose TLS did not come up (curl's error 35).
+    Tls,
+    TimedOut,
+}
+
+impl RequestTrace {
+    /// The request's disposition (see [`DISPOSITIONS`]); `None` while curl has not ended.
+    pub fn disposition(&self) -> Option<&'static str> {
+        let done = self.done.as_ref()?;
+        Some(match (&done.response, done.failure) {
+            (Some(_), _) if self.served_by.is_some() => "delivered",
+            (Some(r), _) => match r.status {
+                503 => "no-backend",
+                404 => "not-found",
+                502 => "bad-gateway",
+                504 => "gateway-timeout",
+                _ => "answered",
+            },
+            (None, Some(Failure::Refused)) => "refused",
+            (None, Some(Failure::Reset)) => "reset",
+            (None, Some(Failure::EmptyReply)) => "empty-reply",
+            (None, Some(Failure::Tls)) => "tls-error",
+            (None, _) => self.first_drop.map_or("timed-out", DropReason::as_str),
+        })
+    }
 }

@@ -3,10 +3,11 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use super::msg::Session;
 use crate::control::config::Provider;
+use crate::k8s::objects::ObjectKey;
 use crate::k8s::store::WatchKind;
 use crate::routing::{Prefix, Vrf};
-use crate::scenario::model::ObjectKey;
 use crate::sim::{EventId, Time};
 use crate::topology::NodeId;
 
@@ -20,7 +21,10 @@ pub enum Actor {
     SvcMonitor,
     ControlNode,
     Agent(NodeId),
+    Kubelet(NodeId),
     Gateway,
+    /// The fault layer: a session's keepalives stop or resume.
+    Network,
 }
 
 /// One control-plane record.
@@ -31,6 +35,19 @@ pub struct Note {
     pub cause: Option<EventId>,
     pub actor: Actor,
     pub what: What,
+}
+
+/// Why a session went down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnded {
+    /// Nothing came from the peer for a hold time after this.
+    HoldExpired { last_heard: Time },
+    /// The peer's TCP connection closed (its process crashed).
+    Closed,
+    /// The peer restarted: the old connection is dead.
+    Reset,
+    /// The peer opened a new session.
+    Replaced,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -59,15 +76,28 @@ pub enum What {
         service: ObjectKey,
         count: usize,
     },
+    NetworkPolicy {
+        a: Vrf,
+        b: Vrf,
+    },
     Interface {
         pod: ObjectKey,
         vmi: Arc<str>,
         ip: Ipv4Addr,
         node: NodeId,
+        vrf: Vrf,
     },
-    PodRunning {
+    InterfacePlumbed {
         pod: ObjectKey,
         ip: Ipv4Addr,
+        vrf: Vrf,
+    },
+    ContainerStarted {
+        pod: ObjectKey,
+        restarts: u32,
+    },
+    ContainerExited {
+        pod: ObjectKey,
     },
     Loadbalancer {
         uuid: Arc<str>,
@@ -83,19 +113,36 @@ pub enum What {
         uuid: Arc<str>,
         name: String,
     },
+    /// An Ingress whose annotated floating-IP pool does not exist gets none.
+    NoFloatingIp {
+        key: ObjectKey,
+        pool: String,
+    },
     IngressStatus {
         ingress: ObjectKey,
         ips: Vec<Ipv4Addr>,
     },
     ServiceInstance {
         uuid: Arc<str>,
-        active: NodeId,
-        standby: NodeId,
+        active: Option<NodeId>,
+        standby: Option<NodeId>,
     },
     EcmpFloatingIps {
         service: ObjectKey,
         fip: Ipv4Addr,
         interfaces: usize,
+    },
+    /// svc-monitor's verdict on a vRouter.
+    VrouterState {
+        node: NodeId,
+        up: bool,
+    },
+    VmUnscheduled {
+        uuid: Arc<str>,
+        node: NodeId,
+    },
+    NoVrouter {
+        uuid: Arc<str>,
     },
     HaproxyStarted {
         uuid: Arc<str>,
@@ -103,6 +150,11 @@ pub enum What {
         previous: Option<u32>,
     },
     HaproxyStopped {
+        uuid: Arc<str>,
+        pid: u32,
+    },
+    /// The process exited by itself (a fault): its interface and routes stay.
+    HaproxyExited {
         uuid: Arc<str>,
         pid: u32,
     },
@@ -117,7 +169,6 @@ pub enum What {
         prefix: Prefix,
         label: u32,
         local_pref: u32,
-        med: u32,
     },
     Retracted {
         vrf: Vrf,
@@ -135,15 +186,56 @@ pub enum What {
         next_hops: Vec<Ipv4Addr>,
         local_pref: u32,
     },
+    /// A session's keepalives stop reaching the other end, or get through again.
+    Path {
+        session: Session,
+        up: bool,
+    },
+    SessionUp {
+        session: Session,
+    },
+    SessionDown {
+        session: Session,
+        why: SessionEnded,
+    },
+    /// The path is cut while the session is up: the hold timer runs out at `expires`.
+    HoldRunning {
+        session: Session,
+        last_heard: Time,
+        expires: Time,
+    },
+    /// The path came back before the hold timer ran out.
+    SessionResumed {
+        session: Session,
+    },
+    /// An agent whose session went down keeps the routes it learned.
+    RoutesKept,
+    ProcessStarted {
+        /// It starts with nothing learned.
+        empty: bool,
+    },
+    ProcessStopped,
+    /// The node lifecycle controller hears no more status from a node.
+    NodeSilent {
+        node: NodeId,
+        last_status: Time,
+        not_ready_at: Time,
+    },
+    NodeReady {
+        node: NodeId,
+        ready: bool,
+    },
+    Evicting {
+        node: NodeId,
+        pods: usize,
+    },
+    EvictionsHeld {
+        why: &'static str,
+    },
     /// An object the controller could not act on yet (e.g. an Ingress naming a missing Service).
     Waiting {
         key: ObjectKey,
         reason: &'static str,
-    },
-    /// An object's fip-pool annotation names a pool that does not exist: no floating IP.
-    NoFloatingIp {
-        key: ObjectKey,
-        pool: String,
     },
     /// Something the component refused (pool exhausted, no healthy compute...).
     Failed {

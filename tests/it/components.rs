@@ -6,9 +6,13 @@ use std::net::Ipv4Addr;
 use contrail_sim::control::config::{PoolRule, Provider};
 use contrail_sim::k8s::objects::{Kind, Spec};
 use contrail_sim::k8s::store::WatchKind;
-use contrail_sim::routing::{Prefix, Vrf};
+use contrail_sim::routing::Vrf;
 use contrail_sim::scenario::model::ObjectKey;
-use contrail_sim::topology::{NodeId, contains};
+use contrail_sim::topology::NodeId;
+
+fn contains((net, len): (Ipv4Addr, u8), ip: Ipv4Addr) -> bool {
+    ipnet::Ipv4Net::new_assert(net, len).contains(&ip)
+}
 use contrail_sim::world::timeline::What;
 use contrail_sim::world::{Addr, Msg, World};
 
@@ -608,7 +612,8 @@ fn svc_monitor_places_active_and_standby_on_two_different_computes() {
     for seed in 1..=12 {
         let w = fanout(seed);
         let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-        let (nodes, _) = &w.svc_monitor.instances[lb.uuid.as_str()];
+        let vms = w.svc_monitor.instances[lb.uuid.as_str()].vms;
+        let nodes: Vec<NodeId> = vms.iter().flatten().copied().collect();
         assert_eq!(nodes.len(), 2);
         assert_ne!(
             nodes[0], nodes[1],
@@ -627,7 +632,7 @@ fn svc_monitor_places_active_and_standby_on_two_different_computes() {
         .map(|seed| {
             let w = fanout(seed);
             let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-            w.svc_monitor.instances[lb.uuid.as_str()].0[0]
+            w.svc_monitor.instances[lb.uuid.as_str()].vms[0].expect("active")
         })
         .collect();
     assert_eq!(actives.len(), 2);
@@ -639,7 +644,7 @@ fn svc_monitor_rerenders_haproxy_conf_and_reloads_both_instances_on_a_change() {
     let ing = key(Kind::Ingress, "ingress-sf");
     let uuid = w.kube_manager.loadbalancers[&ing].uuid.clone();
     let before = haproxies(&w, &uuid);
-    let conf_before = w.svc_monitor.instances[uuid.as_str()].1.conf.clone();
+    let conf_before = w.svc_monitor.instances[uuid.as_str()].base.conf.clone();
     assert!(!conf_before.contains("path /ops"));
     apply_and_converge(
         &mut w,
@@ -672,11 +677,11 @@ fn svc_monitor_rerenders_haproxy_conf_and_reloads_both_instances_on_a_change() {
 }
 
 /// Paths of a prefix in the control node's table: (origin, local preference, MED).
-fn control_paths(w: &World, vrf: Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u32)> {
+fn control_paths(w: &World, vrf: &Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u32)> {
     let mut paths: Vec<_> = w
         .control_node
         .table
-        .get(&(vrf, Prefix::host(address)))
+        .get(&(vrf.clone(), contrail_sim::routing::host(address)))
         .map(|p| p.iter().map(|a| (a.origin, a.local_pref, a.med)).collect())
         .unwrap_or_default();
     paths.sort();
@@ -687,13 +692,14 @@ fn control_paths(w: &World, vrf: Vrf, address: Ipv4Addr) -> Vec<(NodeId, u32, u3
 fn agents_run_haproxy_on_both_computes_and_advertise_vip_and_fip_with_200_and_100() {
     let w = fanout(7);
     let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-    let (nodes, _) = &w.svc_monitor.instances[lb.uuid.as_str()];
-    let (active, standby) = (nodes[0], nodes[1]);
+    let vms = w.svc_monitor.instances[lb.uuid.as_str()].vms;
+    let (active, standby) = (vms[0].expect("active"), vms[1].expect("standby"));
     let fip = lb.fip.expect("fip");
+    let fip_vrf = lb.fip_vrf.clone().expect("public network");
     let mut expected = vec![(active, 200, 100), (standby, 100, 200)];
     expected.sort();
-    assert_eq!(control_paths(&w, Vrf::PodNetwork, lb.vip), expected, "VIP");
-    assert_eq!(control_paths(&w, Vrf::Public, fip), expected, "FIP");
+    assert_eq!(control_paths(&w, &lb.vrf, lb.vip), expected, "VIP");
+    assert_eq!(control_paths(&w, &fip_vrf, fip), expected, "FIP");
     // Files on both nodes: the same haproxy.conf under the loadbalancer's folder.
     let conf_path = format!(
         "/var/lib/contrail/loadbalancer/haproxy/{}/haproxy.conf",
@@ -729,9 +735,14 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
         .filter(|n| matches!(&n.what, What::HaproxyStopped { uuid, .. } if **uuid == *lb.uuid))
         .count();
     assert_eq!(stopped, 2);
-    assert!(control_paths(&w, Vrf::PodNetwork, lb.vip).is_empty());
-    assert!(control_paths(&w, Vrf::Public, fip).is_empty());
-    assert!(!w.gateway.vrf.contains_key(&Prefix::host(fip)));
+    let fip_vrf = lb.fip_vrf.clone().expect("public network");
+    assert!(control_paths(&w, &lb.vrf, lb.vip).is_empty());
+    assert!(control_paths(&w, &fip_vrf, fip).is_empty());
+    assert!(
+        !w.gateway
+            .vrf
+            .contains_key(&contrail_sim::routing::host(fip))
+    );
     for c in w.computes.iter().flatten() {
         assert!(
             c.files().is_empty(),
@@ -739,7 +750,11 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
             c.name,
             c.files()
         );
-        assert!(!c.routes.contains_key(&(Vrf::Public, Prefix::host(fip))));
+        let rib = c.tables.learned.rib(&w.rib);
+        assert!(
+            rib.table(&fip_vrf)
+                .is_none_or(|t| t.get(contrail_sim::routing::host(fip)).is_none())
+        );
     }
     assert!(!w.kube_manager.loadbalancers.contains_key(&ing));
 }
@@ -750,8 +765,8 @@ fn deleting_the_ingress_stops_both_haproxies_and_withdraws_every_route() {
 fn control_node_reflects_only_the_best_path_of_an_ingress_fip_to_the_gateway() {
     let w = fanout(7);
     let lb = &w.kube_manager.loadbalancers[&key(Kind::Ingress, "ingress-sf")];
-    let active = w.svc_monitor.instances[lb.uuid.as_str()].0[0];
-    let paths = &w.gateway.vrf[&Prefix::host(lb.fip.expect("fip"))];
+    let active = w.svc_monitor.instances[lb.uuid.as_str()].vms[0].expect("active");
+    let paths = &w.gateway.vrf[&contrail_sim::routing::host(lb.fip.expect("fip"))];
     assert_eq!(paths.len(), 1);
     assert_eq!(paths[0].origin, active);
     assert_eq!(paths[0].next_hop, w.env.topology.node(active).address);
@@ -759,7 +774,13 @@ fn control_node_reflects_only_the_best_path_of_an_ingress_fip_to_the_gateway() {
 }
 
 fn loadbalancer_service(multipath: bool) -> World {
-    let mut w = World::new(5, contrail_sim::world::Delays::default(), &[], multipath);
+    let mut w = World::new(
+        contrail_sim::world::Env {
+            gateway_multipath: multipath,
+            ..contrail_sim::world::Env::book(5)
+        },
+        &[],
+    );
     apply_and_converge(&mut w, manifest("service-loadbalancer.yaml"));
     w
 }
@@ -783,13 +804,10 @@ fn control_node_reflects_both_paths_of_a_loadbalancer_service_with_pods_on_both_
         "externalIP"
     );
     let expected = vec![(CENT222, 200, 100), (CENT333, 200, 100)];
-    assert_eq!(control_paths(&w, Vrf::Public, fip), expected);
-    assert_eq!(
-        control_paths(&w, Vrf::ServiceNetwork, lb.vip),
-        expected,
-        "clusterIP"
-    );
-    let paths = &w.gateway.vrf[&Prefix::host(fip)];
+    let fip_vrf = lb.fip_vrf.clone().expect("public network");
+    assert_eq!(control_paths(&w, &fip_vrf, fip), expected);
+    assert_eq!(control_paths(&w, &lb.vrf, lb.vip), expected, "clusterIP");
+    let paths = &w.gateway.vrf[&contrail_sim::routing::host(fip)];
     let mut origins: Vec<NodeId> = paths.iter().map(|p| p.origin).collect();
     origins.sort();
     assert_eq!(
@@ -806,7 +824,7 @@ fn gateway_uses_one_path_without_multipath_and_both_with_it() {
         let fip = w.kube_manager.loadbalancers[&key(Kind::Service, "service-web-lb")]
             .fip
             .expect("fip");
-        let paths = w.gateway.vrf[&Prefix::host(fip)].clone();
+        let paths = w.gateway.vrf[&contrail_sim::routing::host(fip)].clone();
         let used = w.gateway.active_paths(&paths, multipath);
         assert_eq!(used.len(), if multipath { 2 } else { 1 });
     }

@@ -116,9 +116,22 @@ fn clusterip_nat_happens_only_on_the_backend_compute_and_the_client_vrouter_forw
         pods.insert(pod);
         let hops = syn_hops(&run, r.request_id, 0);
         let client = vrouter(&hops, CENT222);
+        // One route per compute: ECMP over the 2 computes, then over the 2 pods of the
+        // chosen one (its local composite).
         assert!(
-            client.iter().any(|s| matches!(s, Step::Ecmp { of: 4, .. })),
-            "ECMP over 4 pods"
+            client.iter().any(|s| matches!(s, Step::Ecmp { of: 2, .. })),
+            "ECMP over the 2 computes"
+        );
+        let inside = vrouter(&hops, backend);
+        // On the client's own compute both choices are made in one hop.
+        let choices = if backend == CENT222 { 2 } else { 1 };
+        assert_eq!(
+            inside
+                .iter()
+                .filter(|s| matches!(s, Step::Ecmp { of: 2, to, .. } if *to == backend))
+                .count(),
+            choices,
+            "ECMP over the backend compute's 2 pods"
         );
         if backend == CENT222 {
             assert_eq!(flow_action(client), Some(FlowAction::NatDstPort));
@@ -171,7 +184,7 @@ fn ingress_from_the_internet_is_gre_from_the_gateway_and_fip_to_vip_nat_on_the_a
     };
     let lb = &w.kube_manager.loadbalancers[&ing];
     let (fip, vip) = (lb.fip.expect("fip"), lb.vip);
-    let active = w.svc_monitor.instances[lb.uuid.as_str()].0[0];
+    let active = w.svc_monitor.instances[lb.uuid.as_str()].vms[0].expect("active");
     let active_address = w.env.topology.node(active).address;
     let external: Vec<&CurlResult> = curls(&run)
         .into_iter()

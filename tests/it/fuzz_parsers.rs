@@ -182,7 +182,7 @@ fn check_manifest(text: &str) {
 
 fn check_curl(text: &str) {
     let _ = parse_curl(text, &Origin::new("s.yaml", 1, 1));
-    let _ = parse_show(text);
+    let _ = parse_show(text, "ns-user-1");
 }
 
 proptest! {

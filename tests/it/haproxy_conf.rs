@@ -152,7 +152,7 @@ fn expected(w: &World, lb: &Loadbalancer, body: &str, services: &[&str]) -> Stri
 }
 
 /// The haproxy.conf of every running instance of the loadbalancer, by node name.
-fn written_confs(w: &World, lb: &Loadbalancer) -> Vec<(&'static str, String)> {
+fn written_confs(w: &World, lb: &Loadbalancer) -> Vec<(String, String)> {
     let path = format!(
         "/var/lib/contrail/loadbalancer/haproxy/{}/haproxy.conf",
         lb.uuid
@@ -162,7 +162,7 @@ fn written_confs(w: &World, lb: &Loadbalancer) -> Vec<(&'static str, String)> {
         .flatten()
         .filter_map(|c| {
             let conf = c.files().into_iter().find(|(p, _)| *p == path)?.1;
-            Some((c.name, conf))
+            Some((c.name.clone(), conf))
         })
         .collect()
 }

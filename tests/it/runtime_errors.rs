@@ -1,5 +1,6 @@
 //! Input that is valid on paper but impossible at run time: a clear diagnostic at the step that
-//! hit it, exit code 2, and nothing on stdout.
+//! hit it, exit code 2, and nothing on stdout; and what the real system lives with (a pool that
+//! runs out), which the run goes on through.
 
 use std::path::Path;
 use std::process::Command;
@@ -25,8 +26,10 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// An exhausted pool is no input error: as in Contrail, the object gets no address, the
+/// timeline and kubectl say so, and the run goes on.
 #[test]
-fn exhausted_floating_ip_pool_is_an_input_error_at_the_step() {
+fn an_exhausted_floating_ip_pool_leaves_the_service_pending_and_the_run_goes_on() {
     let dir = temp_dir("pool");
     let services: Vec<String> = (0..255)
         .map(|i| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: lb-{i}\nspec:\n  type: LoadBalancer\n  selector: {{app: x}}\n  ports:\n  - port: 80\n"))
@@ -34,15 +37,9 @@ fn exhausted_floating_ip_pool_is_an_input_error_at_the_step() {
     std::fs::write(dir.join("many.yaml"), services.join("---\n")).expect("write manifests");
     let (code, stdout, stderr) = run_scenario(
         &dir,
-        "name: pool\nsteps:\n  - apply: many.yaml\n  - wait: converged\n",
+        "name: pool\nsteps:\n  - apply: many.yaml\n  - wait: converged\n  - show: kubectl get svc lb-254\n    expect: {contains: [\"<pending>\"]}\n  - show: kubectl get svc lb-253\n    expect: {contains: [\"101.101.101.254\"]}\n  - show: timeline\n    expect: {contains: [\"service/lb-254: FAILED: floating-IP pool default-domain:k8s-ns-user-1:vn-ns-default:pool-ns-default exhausted\"]}\n",
     );
-    assert_eq!(code, 2, "stderr: {stderr}");
-    assert!(stdout.is_empty(), "stdout must stay empty: {stdout}");
-    assert!(
-        stderr.contains("scenario.yaml:4:5: error: service/lb-254 (declared at "),
-        "{stderr}"
-    );
-    assert!(stderr.contains("exhausted"), "{stderr}");
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use contrail_sim::k8s::manifest::parse_manifests;
 use contrail_sim::k8s::objects::Object;
-use contrail_sim::world::{Addr, Delays, Msg, World};
+use contrail_sim::world::{Addr, Env, Msg, World};
 
 /// A folder under the system temp dir, removed when dropped.
 pub struct TempDir(PathBuf);
@@ -79,7 +79,7 @@ pub const BUDGET: u64 = 1_000_000;
 
 /// A fresh book world with the given seed and no /etc/hosts entries.
 pub fn world(seed: u64) -> World {
-    World::new(seed, Delays::default(), &[], false)
+    World::new(Env::book(seed), &[])
 }
 
 /// Sends each object to kube-apiserver as `kubectl apply` does.

@@ -8,6 +8,28 @@ use super::Semantics;
 use crate::k8s::objects::PathType;
 use crate::scenario::model::ObjectKey;
 
+/// The `defaults` section Contrail writes; haproxy behaves as these say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Defaults {
+    /// `retries`: connection attempts after the first.
+    pub retries: u8,
+    /// `option redispatch`: the last retry may pick another server.
+    pub redispatch: bool,
+    /// `timeout connect`, `timeout client`, `timeout server`, in milliseconds.
+    pub connect_ms: u64,
+    pub client_ms: u64,
+    pub server_ms: u64,
+}
+
+/// Contrail's `defaults` (`haproxy_config.py`).
+pub const CONTRAIL_DEFAULTS: Defaults = Defaults {
+    retries: 3,
+    redispatch: true,
+    connect_ms: 5000,
+    client_ms: 300_000,
+    server_ms: 300_000,
+};
+
 /// Everything needed to render one haproxy.conf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LbConfig {

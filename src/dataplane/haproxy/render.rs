@@ -87,9 +87,19 @@ pub(super) fn write_global(out: &mut String, lb_uuid: &str) {
 }
 
 pub(super) fn write_defaults(out: &mut String) {
-    out.push_str(
-        "defaults\n\tlog global\n\tretries 3\n\toption redispatch\n\
-         \ttimeout connect 5000\n\ttimeout client 300000\n\ttimeout server 300000",
+    let d = super::config::CONTRAIL_DEFAULTS;
+    let _ = write!(
+        out,
+        "defaults\n\tlog global\n\tretries {}\n{}\ttimeout connect {}\n\ttimeout client {}\n\ttimeout server {}",
+        d.retries,
+        if d.redispatch {
+            "\toption redispatch\n"
+        } else {
+            ""
+        },
+        d.connect_ms,
+        d.client_ms,
+        d.server_ms
     );
 }
 

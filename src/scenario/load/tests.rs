@@ -1,4 +1,5 @@
 use super::*;
+use crate::scenario::model::Wait;
 
 const MANIFESTS: &str = r#"
       - apiVersion: v1

@@ -79,10 +79,13 @@ fn destination(case: &Case, sim: &Simulated, req: &Request) -> (Ipv4Addr, u16) {
             case.services[i].port,
         ),
     };
-    let r = AddressRef { kind, name, field };
-    let addr = sim
-        .run
-        .address_of(&r, DEFAULT_NAMESPACE)
+    let r = AddressRef {
+        kind,
+        namespace: None,
+        name,
+        field,
+    };
+    let addr = contrail_sim::scenario::resolve::address(&sim.run.world, &r, DEFAULT_NAMESPACE)
         .unwrap_or_else(|| panic!("no address for {r:?}"));
     (addr, req.url_port.unwrap_or(port))
 }
@@ -113,7 +116,14 @@ fn conservation(
     let trace = &sim.run.world.trace;
     let id = res.request_id;
     let hops: Vec<&Hop> = trace.hops_of(id).collect();
-    let answers = trace.outcomes.iter().filter(|o| o.request == id).count();
+    let exits = hops
+        .iter()
+        .flat_map(|h| trace.steps_of(h))
+        .filter(|s| matches!(s, Step::CurlExit(_)))
+        .count();
+    if exits != 1 {
+        return Err(format!("curl ended {exits} times"));
+    }
     let drops: Vec<&str> = hops
         .iter()
         .flat_map(|h| trace.steps_of(h))
@@ -127,9 +137,9 @@ fn conservation(
         .flat_map(|h| trace.steps_of(h))
         .filter(|s| matches!(s, Step::Served { .. }))
         .count();
-    match (answers, drops.first()) {
-        (1, None) => {
-            let status = res.response.as_ref().map(|r| r.status);
+    match (&res.response, drops.first()) {
+        (Some(r), _) => {
+            let status = Some(r.status);
             let ok = match res.disposition {
                 "delivered" => served == 1 && res.served_by.is_some() && status == Some(200),
                 "no-backend" => served == 0 && res.served_by.is_none() && status == Some(503),
@@ -143,15 +153,17 @@ fn conservation(
                 ));
             }
         }
-        (0, Some(reason)) => {
-            if res.disposition != *reason || served != 0 || res.response.is_some() {
+        (None, first_drop) => {
+            let tcp = ["refused", "reset", "empty-reply"].contains(&res.disposition);
+            let ok =
+                tcp || first_drop.map_or(res.disposition == "timed-out", |r| res.disposition == *r);
+            if !ok || served != 0 || res.exit.code == 0 {
                 return Err(format!(
-                    "dropped ({reason}) but disposition {} and {served} pod answers",
-                    res.disposition
+                    "no answer: first drop {first_drop:?} but disposition {}, exit {}, {served} pod answers",
+                    res.disposition, res.exit.code
                 ));
             }
         }
-        (n, d) => return Err(format!("{n} final answers and drops {d:?}")),
     }
     // Each packet's path: its hops in order, the last one an endpoint receiving it, or a drop.
     let mut paths: BTreeMap<Tag, Vec<&Hop>> = BTreeMap::new();
@@ -170,7 +182,8 @@ fn conservation(
         let steps = trace.steps_of(last);
         let dropped = steps.iter().any(|s| matches!(s, Step::Drop(_)));
         let endpoint = !matches!(last.component, Component::VRouter | Component::Gateway);
-        let received = endpoint && receives(steps).next().is_some();
+        let received = endpoint
+            && (receives(steps).next().is_some() || steps.iter().any(|s| matches!(s, Step::Reset)));
         if !(dropped || received) {
             return Err(format!(
                 "packet {tag:?} vanished after {:?} on node {:?}: {steps:?}",
@@ -316,7 +329,7 @@ fn props_routing_matches_reference_model() {
 fn props_generator_covers_the_space() {
     // A fixed count, not `PROPTEST_CASES`: too few cases would miss some kinds by chance.
     let mut runner = TestRunner::new(config(32));
-    let mut seen = BTreeMap::<&str, usize>::new();
+    let mut seen = BTreeMap::<String, usize>::new();
     for _ in 0..32 {
         let case = cases::case(8..=8)
             .new_tree(&mut runner)
@@ -324,9 +337,9 @@ fn props_generator_covers_the_space() {
             .current();
         let sim = simulate(&case);
         for (req, res) in case.requests.iter().zip(&sim.results) {
-            *seen.entry(res.disposition).or_default() += 1;
+            *seen.entry(res.disposition.to_string()).or_default() += 1;
             if let Target::ClusterIp(_) = req.target {
-                *seen.entry("clusterIP").or_default() += 1;
+                *seen.entry("clusterIP".to_string()).or_default() += 1;
             }
             if let Some(pod) = &res.served_by {
                 let node = sim
@@ -336,7 +349,7 @@ fn props_generator_covers_the_space() {
                     .iter()
                     .flatten()
                     .find(|c| c.pods.iter().any(|p| &p.key == pod))
-                    .map_or("?", |c| c.name);
+                    .map_or("?".to_string(), |c| c.name.clone());
                 *seen.entry(node).or_default() += 1;
             }
         }

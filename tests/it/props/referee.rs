@@ -159,16 +159,17 @@ fn referee_case(bin: &Path, case: &Case, sim: &Simulated) -> Result<(), TestCase
 /// The Service (index) whose clusterIP is `addr`.
 fn service_at(sim: &Simulated, case: &Case, addr: std::net::Ipv4Addr) -> Option<usize> {
     (0..case.services.len()).find(|&i| {
-        sim.run
-            .address_of(
-                &contrail_sim::scenario::model::AddressRef {
-                    kind: contrail_sim::k8s::objects::Kind::Service,
-                    name: cases::service_name(i),
-                    field: contrail_sim::scenario::model::AddressField::ClusterIp,
-                },
-                contrail_sim::scenario::load::DEFAULT_NAMESPACE,
-            )
-            .is_some_and(|a| a == addr)
+        contrail_sim::scenario::resolve::address(
+            &sim.run.world,
+            &contrail_sim::scenario::model::AddressRef {
+                kind: contrail_sim::k8s::objects::Kind::Service,
+                namespace: None,
+                name: cases::service_name(i),
+                field: contrail_sim::scenario::model::AddressField::ClusterIp,
+            },
+            contrail_sim::scenario::load::DEFAULT_NAMESPACE,
+        )
+        .is_some_and(|a| a == addr)
     })
 }
 

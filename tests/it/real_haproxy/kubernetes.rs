@@ -18,6 +18,7 @@ use contrail_sim::dataplane::haproxy::config::PoolRule;
 use contrail_sim::dataplane::haproxy::kubernetes::select;
 use contrail_sim::dataplane::haproxy::render::render;
 use contrail_sim::k8s::objects::Kind;
+use contrail_sim::routing::{VnKind, Vrf};
 use contrail_sim::scenario::model::ObjectKey;
 use contrail_sim::sim::Time;
 use proptest::prelude::*;
@@ -217,6 +218,8 @@ fn book_loadbalancers() -> Vec<Arc<Loadbalancer>> {
                 vip: cfg.vip,
                 fip: None,
                 fip_pool: None,
+                vrf: Vrf::new(0, "k8s-default", "k8s-default-pod-network", VnKind::Pod),
+                fip_vrf: None,
                 vmi: None,
                 listeners,
                 certificates: Vec::new(),

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use contrail_sim::control::config::{Listener, Loadbalancer, Member, Pool, PoolRule, Provider};
 use contrail_sim::dataplane::haproxy::config::Certificate;
 use contrail_sim::k8s::objects::{Kind, PathType};
+use contrail_sim::routing::{VnKind, Vrf};
 use contrail_sim::scenario::model::ObjectKey;
 use contrail_sim::sim::Time;
 use proptest::prelude::*;
@@ -165,6 +166,8 @@ pub fn loadbalancers(set: &[IngressDef]) -> Vec<Arc<Loadbalancer>> {
                 vip: Ipv4Addr::new(10, 47, 255, 250 - i as u8),
                 fip: None,
                 fip_pool: None,
+                vrf: Vrf::new(0, "k8s-default", "k8s-default-pod-network", VnKind::Pod),
+                fip_vrf: None,
                 vmi: None,
                 listeners,
                 certificates: ing

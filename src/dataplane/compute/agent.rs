@@ -1,0 +1,636 @@
+//! The vRouter agent: its XMPP session with the control node, the config it receives (pod
+//! interfaces, service floating IPs, haproxy instances), the kernel tables it programs from
+//! them, and the routes it advertises. When its session stops it keeps the routes it learned
+//! (R5 has no headless option: routes are always retained); when the session comes back it
+//! starts again from the control node's current table and advertises everything again.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+
+use super::tables::{Fip, Learned};
+use super::{Compute, Pod};
+use crate::control::config::PodInterface;
+use crate::control::session::{PathChange, SessionEnd};
+use crate::dataplane::endpoint::{Client, WebServer, page};
+use crate::dataplane::haproxy::cfgline::{LineError, first_error};
+use crate::dataplane::proxy::Haproxy;
+use crate::k8s::objects::ObjectKey;
+use crate::routing::{Prefix, RouteAttrs, Vrf};
+use crate::sim::rng;
+use crate::topology::NodeId;
+use crate::trace::Component;
+use crate::world::heartbeat::Ticks;
+use crate::world::msg::{HaproxyInstance, ServiceFips};
+use crate::world::timeline::{Actor, SessionEnded, What};
+use crate::world::{Addr, Ctx, Env, Fault, Msg, Part, Session, TimerKind};
+
+pub struct Agent {
+    /// Whether the contrail-vrouter-agent process runs.
+    pub running: bool,
+    pub session: SessionEnd,
+    /// Config as received: pod interfaces, floating IPs per loadbalancer, haproxy instances.
+    pub pods: BTreeMap<ObjectKey, PodInterface>,
+    pub service_fips: BTreeMap<Arc<str>, Arc<ServiceFips>>,
+    pub instances: BTreeMap<Arc<str>, Arc<HaproxyInstance>>,
+    /// What it advertised, per VRF and prefix.
+    pub advertised: BTreeMap<(Vrf, Prefix), RouteAttrs>,
+}
+
+impl Agent {
+    /// An agent whose session has been up since before the run.
+    pub fn running(node: NodeId, env: &Env) -> Agent {
+        let name = format!(
+            "{}/xmpp-keepalive/{}",
+            env.topology.name(env.topology.master()),
+            env.topology.name(node)
+        );
+        let peer = Ticks::seeded(env.seed, &name, env.timers.xmpp_keepalive);
+        Agent {
+            running: true,
+            session: SessionEnd::established(Session::Xmpp(node), peer, true),
+            pods: BTreeMap::new(),
+            service_fips: BTreeMap::new(),
+            instances: BTreeMap::new(),
+            advertised: BTreeMap::new(),
+        }
+    }
+
+    /// An agent process starting now: no config, no session yet.
+    pub fn starting(node: NodeId, ctx: &mut Ctx) -> Agent {
+        let keepalive = ctx.env.timers.xmpp_keepalive;
+        Agent {
+            session: SessionEnd::down(Session::Xmpp(node), ctx.now, true, keepalive),
+            ..Agent::running(node, ctx.env)
+        }
+    }
+
+    /// The process stops: its timers go with it.
+    pub fn stop(&mut self, ctx: &mut Ctx) {
+        self.running = false;
+        self.session.lost(ctx);
+    }
+}
+
+impl Compute {
+    pub(super) fn agent(&mut self, msg: Msg, ctx: &mut Ctx) {
+        if let Msg::Fault { fault, up } = &msg {
+            match fault {
+                Fault::Agent(_) => self.agent_process(*up, ctx),
+                Fault::Haproxy { lb_uuid, .. } => self.haproxy_fault(lb_uuid, *up, ctx),
+                _ => {}
+            }
+            return;
+        }
+        if !self.agent.running {
+            return;
+        }
+        match msg {
+            Msg::PodInterfaceAdd(iface) => {
+                self.agent.pods.insert(iface.pod.clone(), iface.clone());
+                self.plumb_pod(iface, ctx);
+            }
+            Msg::PodInterfaceDel(iface) => {
+                self.agent.pods.remove(&iface.pod);
+                self.unplumb_pod(&iface.pod);
+            }
+            Msg::PodInterfaces(list) => {
+                let wanted: BTreeMap<ObjectKey, PodInterface> =
+                    list.into_iter().map(|i| (i.pod.clone(), i)).collect();
+                let gone: Vec<ObjectKey> = self
+                    .pods
+                    .iter()
+                    .filter(|p| p.live && !wanted.contains_key(&p.key))
+                    .map(|p| p.key.clone())
+                    .collect();
+                for key in gone {
+                    self.unplumb_pod(&key);
+                }
+                for iface in wanted.values() {
+                    self.plumb_pod(iface.clone(), ctx);
+                }
+                self.agent.pods = wanted;
+            }
+            Msg::ServiceFips(fips) => {
+                self.agent.service_fips.insert(fips.lb_uuid.clone(), fips);
+            }
+            Msg::ServiceConfig { fips, instances } => {
+                self.agent.service_fips =
+                    fips.into_iter().map(|f| (f.lb_uuid.clone(), f)).collect();
+                let wanted: BTreeMap<Arc<str>, Arc<HaproxyInstance>> = instances
+                    .into_iter()
+                    .map(|i| (i.lb_uuid.clone(), i))
+                    .collect();
+                let gone: Vec<Arc<str>> = self
+                    .agent
+                    .instances
+                    .keys()
+                    .filter(|k| !wanted.contains_key(*k))
+                    .cloned()
+                    .collect();
+                for lb in gone {
+                    self.stop_haproxy(&lb, true, ctx);
+                }
+                for inst in wanted.values() {
+                    let same = self.agent.instances.get(&inst.lb_uuid) == Some(inst)
+                        && self.haproxy_running(&inst.lb_uuid);
+                    if !same {
+                        self.run_haproxy(inst.clone(), ctx);
+                    }
+                }
+                self.agent.instances = wanted;
+            }
+            Msg::HaproxyRun(instance) => {
+                self.agent
+                    .instances
+                    .insert(instance.lb_uuid.clone(), instance.clone());
+                self.run_haproxy(instance, ctx);
+            }
+            Msg::HaproxyStop { lb_uuid } => {
+                self.agent.instances.remove(&lb_uuid);
+                self.stop_haproxy(&lb_uuid, true, ctx);
+            }
+            Msg::XmppReady => {
+                self.agent.session.up(ctx, ctx.env.timers.xmpp_keepalive);
+                self.tables.learned = Learned::Shared;
+                ctx.note(
+                    Actor::Agent(self.id),
+                    What::SessionUp {
+                        session: Session::Xmpp(self.id),
+                    },
+                );
+                self.sync_routes(ctx);
+            }
+            Msg::Path { up, reset, .. } => self.xmpp_path(up, reset, ctx),
+            Msg::Timer(TimerKind::Hold(_)) => {
+                let last_heard = self.agent.session.last_heard;
+                if self.agent.session.hold_expired(ctx) {
+                    let what = What::SessionDown {
+                        session: Session::Xmpp(self.id),
+                        why: SessionEnded::HoldExpired { last_heard },
+                    };
+                    ctx.note(Actor::Agent(self.id), what);
+                    ctx.note(Actor::Agent(self.id), What::RoutesKept);
+                }
+            }
+            Msg::Timer(TimerKind::Connect(_)) => {
+                self.agent.session.connect_fired();
+                if self.agent.session.path_up {
+                    let open = Msg::XmppOpen { from: self.id };
+                    ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, open);
+                }
+            }
+            _ => return,
+        }
+        self.reprogram(ctx);
+    }
+
+    /// The agent process crashes (the kernel keeps forwarding on its tables and flows) or
+    /// starts again (it dials the control node and gets its config anew).
+    fn agent_process(&mut self, up: bool, ctx: &mut Ctx) {
+        if up == self.agent.running || !self.powered {
+            return;
+        }
+        if up {
+            self.agent = Agent::starting(self.id, ctx);
+            ctx.note(Actor::Agent(self.id), What::ProcessStarted { empty: true });
+            let cap = ctx.env.timers.xmpp_connect_retry;
+            self.agent.session.dial(cap, ctx);
+        } else {
+            self.tables.learned = Learned::Kept(self.tables.learned.rib(ctx.rib).clone());
+            self.agent.stop(ctx);
+            ctx.note(Actor::Agent(self.id), What::ProcessStopped);
+        }
+    }
+
+    fn xmpp_path(&mut self, up: bool, reset: bool, ctx: &mut Ctx) {
+        let t = &ctx.env.timers;
+        let (hold, cap) = (t.xmpp_hold, t.xmpp_connect_retry);
+        let session = Session::Xmpp(self.id);
+        let was_shared = matches!(self.tables.learned, Learned::Shared);
+        match self.agent.session.path(up, reset, hold, cap, ctx) {
+            PathChange::Silent {
+                last_heard,
+                expires,
+            } => {
+                // Updates stop arriving: the kernel keeps what it had.
+                if was_shared {
+                    self.tables.learned = Learned::Kept(ctx.rib.clone());
+                }
+                let what = What::HoldRunning {
+                    session,
+                    last_heard,
+                    expires,
+                };
+                ctx.note(Actor::Agent(self.id), what);
+            }
+            PathChange::Resumed => {
+                self.tables.learned = Learned::Shared;
+                ctx.note(Actor::Agent(self.id), What::SessionResumed { session });
+                self.sync_routes(ctx);
+            }
+            PathChange::Reset => {
+                self.agent.session.lost(ctx);
+                let what = What::SessionDown {
+                    session,
+                    why: SessionEnded::Reset,
+                };
+                ctx.note(Actor::Agent(self.id), what);
+                self.agent.session.dial(cap, ctx);
+            }
+            PathChange::Dial(_) | PathChange::Quiet => {}
+        }
+    }
+
+    /// Sends the control node every route this agent advertises.
+    fn sync_routes(&mut self, ctx: &mut Ctx) {
+        let routes = self
+            .agent
+            .advertised
+            .iter()
+            .map(|((v, p), a)| (v.clone(), *p, *a))
+            .collect();
+        let sync = Msg::XmppSync {
+            from: self.id,
+            routes,
+        };
+        ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, sync);
+    }
+
+    /// Plumbs a pod's interface (once) and tells the kubelet its network is ready.
+    fn plumb_pod(&mut self, iface: PodInterface, ctx: &mut Ctx) {
+        if self.pods.iter().any(|p| p.live && p.key == iface.pod) {
+            return;
+        }
+        let slot = self.pods.len() as u32;
+        let label = self.allocate_label();
+        let vif = self.tables.plumb(
+            iface.vmi.clone(),
+            iface.ip,
+            iface.vrf.clone(),
+            Component::Pod(slot),
+            label,
+        );
+        let name = format!("pod/{}/{}", iface.pod.namespace, iface.pod.name);
+        let pod_rng = self.app_rng(ctx, &name);
+        self.pods.push(Pod {
+            key: iface.pod.clone(),
+            ip: iface.ip,
+            vif,
+            live: true,
+            running: false,
+            restarts: 0,
+            web: WebServer::new(pod_rng.clone()),
+            page: Arc::new(page(iface.ip, &iface.pod.name)),
+            client: Client::new(pod_rng),
+        });
+        ctx.note(
+            Actor::Agent(self.id),
+            What::InterfacePlumbed {
+                pod: iface.pod.clone(),
+                ip: iface.ip,
+                vrf: iface.vrf.clone(),
+            },
+        );
+        let ready = Msg::InterfaceReady { pod: iface.pod };
+        ctx.send(Addr::Compute(self.id, Part::Kubelet), 0, ready);
+    }
+
+    fn unplumb_pod(&mut self, key: &ObjectKey) {
+        for p in self.pods.iter_mut().filter(|p| p.live && p.key == *key) {
+            p.live = false;
+            p.running = false;
+            if let Some(v) = self.tables.vif_mut(p.vif) {
+                v.live = false;
+            }
+        }
+    }
+
+    fn haproxy_running(&self, lb: &str) -> bool {
+        self.haproxies
+            .iter()
+            .any(|h| h.running && &*h.instance.lb_uuid == lb)
+    }
+
+    /// Starts haproxy for an instance, or reloads it (`-sf <old pid>`) with a new config —
+    /// unless the agent cannot write a certificate it names (Contrail's agent then stops the
+    /// loadbalancer's haproxy) or haproxy cannot read the file (the running process keeps its
+    /// old one).
+    fn run_haproxy(&mut self, instance: Arc<HaproxyInstance>, ctx: &mut Ctx) {
+        match refusal(&instance) {
+            None => {}
+            Some(Refusal::Certificate(container)) => {
+                let reason = format!(
+                    "no certificate for TLS container {container} (Secret missing or tls.crt \
+                     unreadable): haproxy stopped"
+                );
+                let failed = What::HaproxyFailed {
+                    uuid: instance.lb_uuid.clone(),
+                    reason,
+                };
+                ctx.note(Actor::Agent(self.id), failed);
+                self.stop_haproxy(&instance.lb_uuid, true, ctx);
+                return;
+            }
+            Some(Refusal::Line(line, why)) => {
+                let reason = format!(
+                    "haproxy -f haproxy.conf: parsing [haproxy.conf:{line}]: {}; the new \
+                     configuration does not run",
+                    why.as_str()
+                );
+                let failed = What::HaproxyFailed {
+                    uuid: instance.lb_uuid.clone(),
+                    reason,
+                };
+                ctx.note(Actor::Agent(self.id), failed);
+                return;
+            }
+        }
+        let pid = self.next_pid;
+        self.next_pid += 1 + (rand_core::RngCore::next_u32(&mut self.rng) % 7);
+        let uuid = instance.lb_uuid.clone();
+        let existing = self
+            .haproxies
+            .iter()
+            .position(|h| h.running && h.instance.lb_uuid == uuid)
+            .or_else(|| {
+                // A process that exited keeps its interface: a new one takes it over.
+                self.haproxies.iter().position(|h| {
+                    h.instance.lb_uuid == uuid && self.tables.vif(h.vif).is_some_and(|v| v.live)
+                })
+            });
+        let hrng = |this: &Compute| -> ChaCha8Rng {
+            rng::stream(
+                ctx.env.seed,
+                &format!("{}/haproxy/{uuid}/{pid}/boot{}", this.name, this.boots),
+            )
+        };
+        let previous = match existing {
+            Some(slot) => {
+                let rng = hrng(self);
+                let Some(h) = self.haproxies.get_mut(slot) else {
+                    return;
+                };
+                let old = h.running.then_some(h.pid);
+                h.stop(ctx);
+                let vif = h.vif;
+                *h = Haproxy::new(instance.clone(), pid, vif, rng);
+                if let Some(v) = self.tables.vif_mut(vif) {
+                    v.vrf = instance.vrf.clone();
+                }
+                old
+            }
+            None => {
+                let slot = self.haproxies.len() as u32;
+                let vmi: Arc<str> = rng::uuid(&mut self.rng).into();
+                let label = self.allocate_label();
+                let vif = self.tables.plumb(
+                    vmi,
+                    instance.vip,
+                    instance.vrf.clone(),
+                    Component::Haproxy(slot),
+                    label,
+                );
+                let rng = hrng(self);
+                self.haproxies
+                    .push(Haproxy::new(instance.clone(), pid, vif, rng));
+                None
+            }
+        };
+        if let Some(h) = self
+            .haproxies
+            .iter()
+            .find(|h| h.running && h.instance.lb_uuid == uuid)
+            && let Some(v) = self.tables.vif_mut(h.vif)
+        {
+            v.fips = instance
+                .fip
+                .iter()
+                .map(|(ip, vrf)| Fip {
+                    ip: *ip,
+                    vrf: vrf.clone(),
+                    port_map: Vec::new(),
+                })
+                .collect();
+        }
+        ctx.note(
+            Actor::Agent(self.id),
+            What::HaproxyStarted {
+                uuid,
+                pid,
+                previous,
+            },
+        );
+    }
+
+    /// Stops an instance's haproxy; `remove` also takes its interface away (the instance left
+    /// this node), else the interface and its routes stay (the process just exited).
+    fn stop_haproxy(&mut self, lb: &Arc<str>, remove: bool, ctx: &mut Ctx) {
+        let id = self.id;
+        for h in self
+            .haproxies
+            .iter_mut()
+            .filter(|h| &h.instance.lb_uuid == lb)
+        {
+            if h.running {
+                h.stop(ctx);
+                let what = if remove {
+                    What::HaproxyStopped {
+                        uuid: lb.clone(),
+                        pid: h.pid,
+                    }
+                } else {
+                    What::HaproxyExited {
+                        uuid: lb.clone(),
+                        pid: h.pid,
+                    }
+                };
+                ctx.note(Actor::Agent(id), what);
+            }
+            if remove && let Some(v) = self.tables.vif_mut(h.vif) {
+                v.live = false;
+            }
+        }
+    }
+
+    /// `haproxy/INGRESS@NODE`: the process exits and nothing restarts it (neither the agent nor
+    /// svc-monitor watches it); recovering it stands for an operator starting it again.
+    fn haproxy_fault(&mut self, lb: &Arc<str>, up: bool, ctx: &mut Ctx) {
+        if !self.powered {
+            return;
+        }
+        if up {
+            if let Some(inst) = self.agent.instances.get(lb).cloned()
+                && !self.haproxy_running(lb)
+            {
+                self.run_haproxy(inst, ctx);
+            }
+        } else {
+            self.stop_haproxy(lb, false, ctx);
+        }
+    }
+
+    /// The vRouter saw the first packet from a pod: its route's preference goes to 200.
+    pub(crate) fn traffic_seen(&mut self, vif: u32, ctx: &mut Ctx) {
+        let Some(v) = self.tables.vif_mut(vif) else {
+            return;
+        };
+        if v.traffic_seen || !matches!(v.owner, Component::Pod(_)) {
+            return;
+        }
+        v.traffic_seen = true;
+        if self.agent.running {
+            self.reprogram(ctx);
+        }
+    }
+
+    /// Applies the config to the kernel tables and advertises what changed.
+    fn reprogram(&mut self, ctx: &mut Ctx) {
+        self.apply_service_fips();
+        let instances = &self.agent.instances;
+        let haproxies = &self.haproxies;
+        let instance_lp = |owner: Component| match owner {
+            Component::Haproxy(slot) => haproxies
+                .get(slot as usize)
+                .and_then(|h| instances.get(&h.instance.lb_uuid))
+                .map(|i| if i.index == 0 { 200 } else { 100 }),
+            _ => None,
+        };
+        let mut next_label = self.next_label;
+        self.tables.rebuild(
+            |v| instance_lp(v.owner).unwrap_or(if v.traffic_seen { 200 } else { 100 }),
+            |v| instance_lp(v.owner).unwrap_or(200),
+            || {
+                let l = next_label;
+                next_label += 1;
+                l
+            },
+        );
+        self.next_label = next_label;
+        self.readvertise(ctx);
+    }
+
+    /// Attaches the floating IPs svc-monitor asked for to the pods' interfaces.
+    fn apply_service_fips(&mut self) {
+        for v in self.tables.vifs.iter_mut() {
+            if matches!(v.owner, Component::Pod(_)) {
+                v.fips.clear();
+            }
+        }
+        for fips in self.agent.service_fips.values() {
+            for a in &fips.attachments {
+                if let Some(&i) = self.tables.by_ip.get(&a.interface.ip)
+                    && let Some(v) = self.tables.vif_mut(i)
+                {
+                    v.fips.push(Fip {
+                        ip: a.fip,
+                        vrf: a.vrf.clone(),
+                        port_map: a.port_map.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Publishes new routes and retracts stale ones over XMPP (when the session is up).
+    fn readvertise(&mut self, ctx: &mut Ctx) {
+        let wanted: BTreeMap<(Vrf, Prefix), RouteAttrs> = self
+            .tables
+            .local
+            .iter()
+            .map(|(k, r)| {
+                let attrs = RouteAttrs {
+                    origin: self.id,
+                    next_hop: self.address,
+                    label: r.label,
+                    local_pref: r.local_pref,
+                    med: 0,
+                };
+                (k.clone(), attrs)
+            })
+            .collect();
+        let up = self.agent.session.is_up();
+        let xmpp = ctx.env.delays.xmpp;
+        for ((vrf, prefix), attrs) in &self.agent.advertised {
+            if wanted.get(&(vrf.clone(), *prefix)) == Some(attrs) {
+                continue;
+            }
+            if !wanted.contains_key(&(vrf.clone(), *prefix)) {
+                let what = What::Retracted {
+                    vrf: vrf.clone(),
+                    prefix: *prefix,
+                    label: attrs.label,
+                };
+                ctx.note(Actor::Agent(self.id), what);
+                if up {
+                    let msg = Msg::XmppRetract {
+                        from: self.id,
+                        vrf: vrf.clone(),
+                        prefix: *prefix,
+                        label: attrs.label,
+                    };
+                    ctx.send(Addr::ControlNode, xmpp, msg);
+                }
+            }
+        }
+        for ((vrf, prefix), attrs) in &wanted {
+            let old = self.agent.advertised.get(&(vrf.clone(), *prefix));
+            if old == Some(attrs) {
+                continue;
+            }
+            if let Some(old) = old.filter(|o| o.label != attrs.label) {
+                if up {
+                    let msg = Msg::XmppRetract {
+                        from: self.id,
+                        vrf: vrf.clone(),
+                        prefix: *prefix,
+                        label: old.label,
+                    };
+                    ctx.send(Addr::ControlNode, xmpp, msg);
+                }
+            }
+            let what = What::Published {
+                vrf: vrf.clone(),
+                prefix: *prefix,
+                label: attrs.label,
+                local_pref: attrs.local_pref,
+            };
+            ctx.note(Actor::Agent(self.id), what);
+            if up {
+                let msg = Msg::XmppPublish {
+                    from: self.id,
+                    vrf: vrf.clone(),
+                    prefix: *prefix,
+                    attrs: *attrs,
+                };
+                ctx.send(Addr::ControlNode, xmpp, msg);
+            }
+        }
+        self.agent.advertised = wanted;
+    }
+}
+
+/// Why the agent does not run a configuration it was given.
+enum Refusal {
+    /// A TLS container whose certificate it cannot write as a PEM file.
+    Certificate(String),
+    /// A line haproxy cannot read: its number and why.
+    Line(usize, LineError),
+}
+
+/// What stops `instance` from running: a certificate the agent cannot fetch (checked first, as
+/// the agent writes the PEM files before it starts haproxy), or a line haproxy refuses.
+fn refusal(instance: &HaproxyInstance) -> Option<Refusal> {
+    let missing = instance
+        .config
+        .frontends
+        .iter()
+        .filter_map(|f| f.tls.as_ref())
+        .flat_map(|t| &t.certificates)
+        .find(|c| c.cn.is_none());
+    if let Some(c) = missing {
+        return Some(Refusal::Certificate(c.container.clone()));
+    }
+    first_error(&instance.conf).map(|(line, why)| Refusal::Line(line, why))
+}
