@@ -51,7 +51,7 @@ impl TaggedConn {
         tc
     }
 
-    fn record_receive(&mut self, packet: &Packet, tag: Tag, ctx: &mut Ctx) {
+    fn record_receive(&mut self, packet: &Packet, _tag: Tag, ctx: &mut Ctx) {
         ctx.step(Step::Receive {
             key: packet.key,
             flags: packet.flags,
@@ -59,7 +59,6 @@ impl TaggedConn {
             ack: packet.ack,
             len: packet.payload.len(),
         });
-        self.tag.packet = self.tag.packet.max(tag.packet.wrapping_add(1));
     }
 
     /// Takes in a segment that arrived with `tag`, records it, and answers a duplicate with
@@ -102,8 +101,8 @@ impl TaggedConn {
     }
 
     fn emit(&mut self, packet: Packet, ctx: &mut Ctx, emit: &mut impl Emit) {
+        self.tag.packet = ctx.trace.request(self.tag.request).number(self.tag.conn);
         let tag = self.tag;
-        self.tag.packet = self.tag.packet.wrapping_add(1);
         ctx.step(Step::Send {
             key: packet.key,
             flags: packet.flags,
@@ -122,11 +121,12 @@ impl TaggedConn {
             Retransmit::Again {
                 packet,
                 attempt,
+                waited,
                 rto,
             } => {
                 ctx.step(Step::Retransmit {
                     attempt,
-                    rto_ns: rto,
+                    rto_ns: waited,
                 });
                 let timer = ctx.timer(rto, TimerKind::Tcp { key: self.conn.key });
                 self.conn.armed(timer);
@@ -174,7 +174,7 @@ pub fn kernel_reset(packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Em
         len: 0,
     });
     let tag = Tag {
-        packet: tag.packet.wrapping_add(1),
+        packet: ctx.trace.request(tag.request).number(tag.conn),
         ..tag
     };
     emit(rst, tag, ctx);
@@ -202,10 +202,10 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(rng: ChaCha8Rng) -> Client {
+    pub fn new(mut rng: ChaCha8Rng) -> Client {
         Client {
+            next_port: ephemeral_start(&mut rng),
             rng,
-            next_port: 40000,
             conns: FastMap::default(),
             by_request: FastMap::default(),
         }
@@ -219,11 +219,7 @@ impl Client {
         ctx: &mut Ctx,
         emit: &mut impl Emit,
     ) {
-        self.next_port = if self.next_port >= 60999 {
-            40000
-        } else {
-            self.next_port + 1
-        };
+        self.next_port = next_ephemeral(self.next_port);
         let conn = Conn::connect(
             (local, self.next_port),
             (job.destination, job.port),
@@ -354,7 +350,7 @@ impl Client {
         }
     }
 
-    /// The trace tag of one of curl's connections.
+    /// The trace tag of one of curl's connections (its last packet's).
     pub fn tag_of(&self, key: FlowKey) -> Option<Tag> {
         self.conns.get(&key).map(|c| c.tc.tag)
     }
@@ -427,6 +423,24 @@ impl CurlConn {
     /// When the request started: its SYN's first send.
     fn job_started(&self) -> u64 {
         self.job.started.0
+    }
+}
+
+/// Linux's ephemeral ports (`ip_local_port_range`): 32768 to 60999.
+pub const EPHEMERAL: std::ops::RangeInclusive<u16> = 32768..=60999;
+
+/// Where a process's first connection's port falls: a random point of the range.
+pub fn ephemeral_start(rng: &mut ChaCha8Rng) -> u16 {
+    let span = u32::from(EPHEMERAL.end() - EPHEMERAL.start()) + 1;
+    EPHEMERAL.start() + (rng.next_u32() % span) as u16
+}
+
+/// The port after `port`, wrapping within the range.
+pub fn next_ephemeral(port: u16) -> u16 {
+    if port >= *EPHEMERAL.end() {
+        *EPHEMERAL.start()
+    } else {
+        port + 1
     }
 }
 

@@ -73,14 +73,14 @@ pub struct Haproxy {
 }
 
 impl Haproxy {
-    pub fn new(instance: Arc<HaproxyInstance>, pid: u32, vif: u32, rng: ChaCha8Rng) -> Haproxy {
+    pub fn new(instance: Arc<HaproxyInstance>, pid: u32, vif: u32, mut rng: ChaCha8Rng) -> Haproxy {
         Haproxy {
             instance,
             pid,
             vif,
             running: true,
+            next_port: super::endpoint::ephemeral_start(&mut rng),
             rng,
-            next_port: 30000,
             front: FastMap::default(),
             back: FastMap::default(),
         }
@@ -285,6 +285,9 @@ impl Haproxy {
         });
         if let Some(f) = self.front.get_mut(&front) {
             f.forwarded = Some((forwarded, address, port));
+            // The answer will take a while: the request is acknowledged at once (the kernel's
+            // quick-ACK mode at the start of a connection).
+            f.tc.send(ACK, Payload::Empty, ctx, emit);
         }
         self.connect(front, ctx, emit);
     }
@@ -292,11 +295,7 @@ impl Haproxy {
     /// Opens the next connection attempt to the server.
     fn connect(&mut self, front: FlowKey, ctx: &mut Ctx, emit: &mut impl Emit) {
         let connect = self.defaults().connect_ms * MILLISECOND;
-        self.next_port = if self.next_port >= 39999 {
-            30000
-        } else {
-            self.next_port + 1
-        };
+        self.next_port = super::endpoint::next_ephemeral(self.next_port);
         let (port, isn, vip) = (self.next_port, self.rng.next_u32(), self.instance.vip);
         let Some(f) = self.front.get_mut(&front) else {
             return;

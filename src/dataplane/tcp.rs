@@ -64,10 +64,11 @@ pub enum Received {
 
 /// What the retransmission timer decided.
 pub enum Retransmit {
-    /// Send this again, then wait `rto`.
+    /// Send this again (`waited` after the previous send), then wait `rto`.
     Again {
         packet: Packet,
         attempt: u8,
+        waited: u64,
         rto: u64,
     },
     /// Give up: the connection is dead (ETIMEDOUT).
@@ -243,6 +244,7 @@ impl Conn {
             State::SynReceived => SYNACK_RETRIES,
             _ => DATA_RETRIES,
         };
+        let waited = self.rto(syn_rto, rto_min);
         let Some(u) = self.unacked.as_mut() else {
             return Retransmit::Nothing;
         };
@@ -262,6 +264,7 @@ impl Conn {
         Retransmit::Again {
             packet,
             attempt,
+            waited,
             rto,
         }
     }

@@ -47,26 +47,42 @@ pub struct Flow {
     pub last_used: Time,
 }
 
+/// Where a flow's packets come from: a local interface, or the fabric. It is part of the key,
+/// as the source next hop is in the vRouter's: a local haproxy and a remote one sharing a VIP
+/// and a port have different flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Local(u32),
+    Fabric,
+}
+
+/// A flow's key: the packet's five fields and where it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowId {
+    pub key: FlowKey,
+    pub source: Source,
+}
+
 /// The flow table: lookups by key; `order` keeps creation order for display.
 #[derive(Clone, Debug, Default)]
 pub struct Flows {
-    pub table: FastMap<FlowKey, Flow>,
-    pub order: Vec<FlowKey>,
+    pub table: FastMap<FlowId, Flow>,
+    pub order: Vec<FlowId>,
     next_index: u32,
 }
 
 impl Flows {
-    fn insert(&mut self, key: FlowKey, flow: Flow) {
-        if self.table.insert(key, flow).is_none() {
-            self.order.push(key);
+    fn insert(&mut self, id: FlowId, flow: Flow) {
+        if self.table.insert(id, flow).is_none() {
+            self.order.push(id);
         }
     }
 
     /// The flows still in the table at `now`: a flow idle longer than `idle` is aged out.
     pub fn live(&self, now: Time, idle: u64) -> impl Iterator<Item = (&FlowKey, &Flow)> {
-        self.order.iter().filter_map(move |k| {
-            let f = self.table.get(k)?;
-            (now.0.saturating_sub(f.last_used.0) <= idle).then_some((k, f))
+        self.order.iter().filter_map(move |id| {
+            let f = self.table.get(id)?;
+            (now.0.saturating_sub(f.last_used.0) <= idle).then_some((&id.key, f))
         })
     }
 }
@@ -106,7 +122,8 @@ impl Compute {
             self.traffic_seen(vif, ctx);
         }
         let key = packet.key;
-        let flow = match self.flow_hit(key, ctx) {
+        let source = from_tap.map_or(Source::Fabric, Source::Local);
+        let flow = match self.flow_hit(FlowId { key, source }, ctx) {
             Some(flow) => flow,
             None => {
                 if !self.agent.running {
@@ -124,7 +141,7 @@ impl Compute {
                     ctx.step(Step::Drop(DropReason::NoRoute));
                     return;
                 };
-                self.create_flows(key, d, from_fabric.map(|(_, src)| src), from_tap, ctx)
+                self.create_flows(key, source, d, from_fabric.map(|(_, src)| src), ctx)
             }
         };
         if let Some(rw) = flow.rewrite {
@@ -172,10 +189,11 @@ impl Compute {
     }
 
     /// The flow of a packet, unless it aged out (the agent ages flows; with it down they stay).
-    fn flow_hit(&mut self, key: FlowKey, ctx: &mut Ctx) -> Option<Flow> {
+    fn flow_hit(&mut self, id: FlowId, ctx: &mut Ctx) -> Option<Flow> {
+        let key = id.key;
         let idle = ctx.env.timers.flow_idle;
         let aging = self.agent.running;
-        let flow = self.flows.table.get_mut(&key)?;
+        let flow = self.flows.table.get_mut(&id)?;
         if aging && ctx.now.0.saturating_sub(flow.last_used.0) > idle {
             return None;
         }
@@ -345,9 +363,9 @@ impl Compute {
     fn create_flows(
         &mut self,
         key: FlowKey,
+        source: Source,
         d: Decision,
         came_from: Option<Ipv4Addr>,
-        from_tap: Option<u32>,
         ctx: &mut Ctx,
     ) -> Flow {
         let translated = match d.rewrite {
@@ -379,9 +397,13 @@ impl Compute {
                 }
             }
         });
-        let reverse_hop = match from_tap {
-            Some(vif) => FlowNextHop::Local(vif),
-            None => self.reverse_next_hop(key, &d.vrf, came_from, ctx),
+        let reverse_hop = match source {
+            Source::Local(vif) => FlowNextHop::Local(vif),
+            Source::Fabric => self.reverse_next_hop(key, &d.vrf, came_from, ctx),
+        };
+        let reverse_source = match d.next_hop {
+            FlowNextHop::Local(vif) => Source::Local(vif),
+            FlowNextHop::Tunnel { .. } => Source::Fabric,
         };
         let index = self.flows.next_index;
         self.flows.next_index += 2;
@@ -410,8 +432,12 @@ impl Compute {
             action: d.action,
             reverse: reverse_key,
         });
-        self.flows.insert(key, forward.clone());
-        self.flows.insert(reverse_key, reverse);
+        self.flows.insert(FlowId { key, source }, forward.clone());
+        let reverse_id = FlowId {
+            key: reverse_key,
+            source: reverse_source,
+        };
+        self.flows.insert(reverse_id, reverse);
         forward
     }
 

@@ -29,8 +29,15 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
             c.requests.len(),
             endpoint(&c.from)
         ),
-        Action::Fail(target) => format!("fail {target}"),
-        Action::Recover(target) => format!("recover {target}"),
+        Action::Fault(f) => format!(
+            "{} {}{}",
+            if f.up { "recover" } else { "fail" },
+            f.target,
+            f.alias
+                .as_ref()
+                .map(|a| format!(" (as {a})"))
+                .unwrap_or_default()
+        ),
         Action::Hosts(h) => format!("hosts: {} line(s)", h.len()),
     }
 }
@@ -102,7 +109,10 @@ pub fn show_title(s: &Show) -> String {
             };
             format!("{tool} on {node}")
         }
-        Show::Timeline => "show timeline".into(),
+        Show::Timeline { last: None } => "show timeline".into(),
+        Show::Timeline { last: Some(d) } => {
+            format!("show timeline (last {})", super::trace::duration(*d))
+        }
     }
 }
 

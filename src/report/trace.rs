@@ -97,7 +97,11 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
                 .iter()
                 .map(|h| hop_name(world, h.node, h.component))
                 .collect();
-            let _ = writeln!(out, "  [{packet}] {}", seen.unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "  [{packet}] {}",
+                seen.unwrap_or_else(|| "(no packet: a timer)".to_string())
+            );
             let _ = writeln!(out, "      {}", names.join(" -> "));
             // The first packet and its answer show every decision; later ones only what differs.
             let full = packet <= 1;

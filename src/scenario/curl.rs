@@ -347,7 +347,7 @@ fn host_part(host: &str) -> Result<UrlHost, (String, &'static str)> {
         let inner = inner
             .strip_suffix('}')
             .ok_or((format!("unclosed placeholder {host:?}"), PLACEHOLDER_HINT))?;
-        return placeholder(inner).map(UrlHost::Placeholder);
+        return parse_placeholder(inner).map(UrlHost::Placeholder);
     }
     if let Ok(ip) = host.parse::<Ipv4Addr>() {
         return Ok(UrlHost::Ip(ip));
@@ -368,7 +368,7 @@ fn host_part(host: &str) -> Result<UrlHost, (String, &'static str)> {
 }
 
 /// `ingress/NAME.vip` and its siblings (without the braces).
-fn placeholder(inner: &str) -> Result<AddressRef, (String, &'static str)> {
+pub fn parse_placeholder(inner: &str) -> Result<AddressRef, (String, &'static str)> {
     let bad = || (format!("unknown placeholder {{{inner}}}"), PLACEHOLDER_HINT);
     let (kind, rest) = inner.split_once('/').ok_or_else(bad)?;
     let (name, field) = rest.rsplit_once('.').ok_or_else(bad)?;

@@ -99,8 +99,8 @@ fn describe(s: &ServedBy) -> String {
     }
 }
 
-/// Checks a show step's output and the routes it names.
-pub fn check_show(world: &World, e: &ShowExpect, text: &str) -> Vec<Failure> {
+/// Checks a show step's output and the routes it names; `ns` is the scenario's namespace.
+pub fn check_show(world: &World, e: &ShowExpect, text: &str, ns: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
     for want in &e.contains {
         if !text.contains(want.as_str()) {
@@ -112,14 +112,24 @@ pub fn check_show(world: &World, e: &ShowExpect, text: &str) -> Vec<Failure> {
             failures.push(fail("not_contains", unwanted, "(present in the output)"));
         }
     }
-    if let Some(want) = &e.equals
-        && want.text != text
-    {
-        failures.push(fail(
-            &format!("equals_file {}", want.file),
-            first_difference(&want.text, text).0,
-            first_difference(&want.text, text).1,
-        ));
+    if let Some(want) = &e.equals {
+        let address = |a: &crate::scenario::model::AddressRef| {
+            resolve::address(world, a, ns).map(|ip| ip.to_string())
+        };
+        if let Err((at, expected)) = want.template.matches(text, address) {
+            let line = text.get(..at).unwrap_or_default().matches('\n').count() + 1;
+            let actual = text
+                .get(at..)
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or("<end>");
+            failures.push(fail(
+                &format!("equals_file {}", want.file),
+                format!("line {line}: {expected:?}"),
+                format!("line {line}: {actual:?}"),
+            ));
+        }
     }
     for route in &e.routes {
         let gateway = world.gateway.vrf.get(&route.prefix);
@@ -194,22 +204,4 @@ fn dedup(names: &[String]) -> Vec<String> {
         }
     }
     out
-}
-
-/// The first line where two texts differ, as (expected, actual).
-fn first_difference(expected: &str, actual: &str) -> (String, String) {
-    let (mut e, mut a) = (expected.lines(), actual.lines());
-    for n in 1.. {
-        match (e.next(), a.next()) {
-            (None, None) => break,
-            (x, y) if x != y => {
-                return (
-                    format!("line {n}: {:?}", x.unwrap_or("<end>")),
-                    format!("line {n}: {:?}", y.unwrap_or("<end>")),
-                );
-            }
-            _ => {}
-        }
-    }
-    (String::new(), String::new())
 }

@@ -10,3 +10,4 @@ pub mod refs;
 pub mod resolve;
 pub mod run;
 pub mod show;
+pub mod template;

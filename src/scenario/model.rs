@@ -77,8 +77,8 @@ pub enum Action {
     Curl(Box<CurlStep>),
     /// The same request sent two ways (e.g. through a Service and through an Ingress), shown side by side.
     Compare(Box<CompareStep>),
-    Fail(FaultTarget),
-    Recover(FaultTarget),
+    /// `fail:` or `recover:`.
+    Fault(FaultStep),
     /// Adds lines to the internet host's /etc/hosts.
     Hosts(Vec<HostsEntry>),
 }
@@ -103,6 +103,8 @@ pub enum NodeRef {
     },
     /// `{pod/NAME.node}`: the compute the pod runs on.
     PodNode(ObjectKey),
+    /// `{NAME}`: the node an earlier fault step named with `as: NAME`.
+    Alias(String),
 }
 
 impl std::fmt::Display for NodeRef {
@@ -117,8 +119,18 @@ impl std::fmt::Display for NodeRef {
                 if *standby { "standby" } else { "active" }
             ),
             NodeRef::PodNode(pod) => write!(f, "{{pod/{}.node}}", pod.name),
+            NodeRef::Alias(a) => write!(f, "{{{a}}}"),
         }
     }
+}
+
+/// A `fail:` (`up` false) or `recover:` step, and the name it gives the node it acts on
+/// (`as: NAME`, for later steps to write `{NAME}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultStep {
+    pub target: FaultTarget,
+    pub up: bool,
+    pub alias: Option<String>,
 }
 
 /// What a `fail:` or `recover:` step acts on.
@@ -196,8 +208,8 @@ pub enum Show {
     },
     /// A compute's vRouter, as its own tools print it.
     VRouter { node: NodeRef, view: VRouterView },
-    /// The control-plane timeline so far.
-    Timeline,
+    /// The control-plane timeline so far, or its last stretch of simulated time.
+    Timeline { last: Option<u64> },
 }
 
 /// The vRouter tools `show` can run on a compute.
@@ -248,10 +260,13 @@ pub struct ShowExpect {
     pub routes: Vec<RouteExpect>,
 }
 
+/// The whole output a `show` must print: a file, read as a template (see
+/// [`crate::scenario::template`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExpectedText {
     pub file: String,
     pub text: String,
+    pub template: crate::scenario::template::Template,
 }
 
 /// A route that must be in the table: the prefix, and optionally its best path's attributes.

@@ -11,7 +11,8 @@ use crate::k8s::objects::{Kind, ObjectKey};
 use crate::scenario::model::NodeRef;
 
 /// The roles a node reference may name, for hints.
-pub const NODE_ROLES: &str = "{ingress/NAME.active}, {ingress/NAME.standby}, {pod/NAME.node}";
+pub const NODE_ROLES: &str =
+    "{ingress/NAME.active}, {ingress/NAME.standby}, {pod/NAME.node}, or {NAME} bound by `as:`";
 
 /// The kind a reference word names: `ingress`, `svc`, `pod`, ...
 pub fn kind_word(word: &str) -> Option<Kind> {
@@ -57,7 +58,13 @@ pub fn node_ref(s: &str, default_ns: &str) -> Result<NodeRef, String> {
         }
         return Ok(NodeRef::Name(s.to_string()));
     };
-    let Some((reference, role)) = inner.strip_suffix('}').and_then(|i| i.rsplit_once('.')) else {
+    let inner = inner
+        .strip_suffix('}')
+        .ok_or_else(|| format!("{s:?} is not a role placeholder"))?;
+    if !inner.is_empty() && !inner.contains(['/', '.', '{', '}', ' ']) {
+        return Ok(NodeRef::Alias(inner.to_string()));
+    }
+    let Some((reference, role)) = inner.rsplit_once('.') else {
         return Err(format!("{s:?} is not a role placeholder"));
     };
     let key = object_key(reference, default_ns)
@@ -119,6 +126,7 @@ mod tests {
             )))
         );
         assert!(node_ref("{pod/client.ip}", "d").is_err());
+        assert_eq!(node_ref("{lost}", "d"), Ok(NodeRef::Alias("lost".into())));
         assert!(node_ref("{ingress/x.active", "d").is_err());
         assert!(node_ref("a/b", "d").is_err());
     }

@@ -34,6 +34,11 @@ pub fn node(world: &World, r: &NodeRef) -> Result<NodeId, String> {
                     )
                 })
         }
+        NodeRef::Alias(a) => world
+            .aliases
+            .get(a)
+            .copied()
+            .ok_or_else(|| format!("no node is named {a:?} yet")),
         NodeRef::PodNode(pod) => {
             let stored = world
                 .apiserver

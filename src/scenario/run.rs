@@ -247,7 +247,7 @@ impl Run {
                 let text = crate::report::show::render(&self.world, &show.what, ns)
                     .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
                 let failures =
-                    crate::scenario::expect::check_show(&self.world, &show.expect, &text);
+                    crate::scenario::expect::check_show(&self.world, &show.expect, &text, ns);
                 (
                     Output::Shown {
                         what: show.what.clone(),
@@ -271,11 +271,20 @@ impl Run {
                 }
                 (Output::Compare(results), Vec::new())
             }
-            Action::Fail(target) | Action::Recover(target) => {
-                let up = matches!(action, Action::Recover(_));
+            Action::Fault(step) => {
+                let (target, up) = (&step.target, step.up);
                 let fault = self
                     .fault(target)
                     .map_err(|m| RunError(Diagnostic::error(Some(origin.clone()), m)))?;
+                let topology = &self.world.env.topology;
+                let named = match &fault {
+                    Fault::Link(a, b) if topology.is_compute(*b) => Some(*b),
+                    Fault::Link(a, _) => Some(*a),
+                    f => f.node(),
+                };
+                if let (Some(alias), Some(node)) = (&step.alias, named) {
+                    self.world.aliases.insert(alias.clone(), node);
+                }
                 self.world
                     .inject(Addr::Network, 0, Msg::Fault { fault, up });
                 let now = self.world.now();

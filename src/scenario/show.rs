@@ -13,7 +13,8 @@ use crate::scenario::refs::{self, NODE_ROLES};
 pub const SHOW_FORMS: &str = "kubectl get ingress|svc|pods|deployments|namespaces|nodes|endpoints \
      [NAME] [-n NAMESPACE|-A] [-o wide|yaml], loadbalancers, processes [NODE], \
      haproxy.conf ingress/NAME [on NODE], gateway routes [detail], control routes, \
-     flow -l|vif --list|rt --dump VRF|nh --list|mpls --dump|dropstats on NODE, timeline";
+     flow -l|vif --list|rt --dump VRF|nh --list|mpls --dump|dropstats on NODE, \
+     timeline [last DURATION]";
 
 /// Parses a show string; `ns` is the scenario's namespace. The error is (message, hint). Node
 /// names are checked by the loader, which knows the topology.
@@ -65,7 +66,12 @@ pub fn parse_show(text: &str, ns: &str) -> Result<Show, (String, String)> {
             ["dropstats"] => vrouter(node, VRouterView::Drops)?,
             _ => return Err(bad()),
         },
-        ["timeline"] => Show::Timeline,
+        ["timeline"] => Show::Timeline { last: None },
+        ["timeline", "last", d] => Show::Timeline {
+            last: Some(crate::scenario::load::parse_duration(d).map_err(|m| {
+                (m, "e.g. timeline last 2m".to_string())
+            })?),
+        },
         _ => return Err(bad()),
     };
     Ok(show)

@@ -250,7 +250,8 @@ pub enum Step {
     },
     /// An HTTP request left this component (curl's, or haproxy's with X-Forwarded-For).
     Http(Arc<HttpRequest>),
-    /// The kernel sent this segment again: its `attempt`-th retransmission, after `rto_ns`.
+    /// The kernel sent this segment again: its `attempt`-th retransmission, `rto_ns` after the
+    /// previous send.
     Retransmit {
         attempt: u8,
         rto_ns: u64,
@@ -334,6 +335,22 @@ pub struct RequestTrace {
     pub served_by: Option<(NodeId, u32)>,
     /// curl's end, when it ended.
     pub done: Option<Outcome>,
+    /// The next packet number of each of its connections.
+    next_packet: Vec<u16>,
+}
+
+impl RequestTrace {
+    /// Numbers a new packet of connection `conn`: packets of a connection are numbered in the
+    /// order they are sent, whichever end sends them.
+    pub fn number(&mut self, conn: u8) -> u16 {
+        let i = usize::from(conn);
+        if self.next_packet.len() <= i {
+            self.next_packet.resize(i + 1, 0);
+        }
+        let n = self.next_packet[i];
+        self.next_packet[i] = n.wrapping_add(1);
+        n
+    }
 }
 
 impl TraceLog {

@@ -37,10 +37,10 @@ impl Ticks {
         }
     }
 
-    /// The last tick at or before `t` (`t` itself when no tick came before).
+    /// The last tick at or before `t`; time zero when the last one came before the run.
     pub fn last_at_or_before(&self, t: Time) -> Time {
         if t.0 < self.phase {
-            return t;
+            return Time::ZERO;
         }
         Time(t.0 - (t.0 - self.phase) % self.period)
     }
@@ -74,7 +74,7 @@ mod tests {
         assert_eq!(t.next_at_or_after(Time(98)), Time(127));
         assert_eq!(t.next_at_or_after(Time(127)), Time(127));
         assert_eq!(t.next_at_or_after(Time(3)), Time(7));
-        assert_eq!(t.last_at_or_before(Time(3)), Time(3));
+        assert_eq!(t.last_at_or_before(Time(3)), Time(0));
     }
 
     #[test]

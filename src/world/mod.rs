@@ -142,6 +142,8 @@ pub struct World {
     /// Which links are cut, beside the topology.
     pub links: LinkRules,
     pub network: Network,
+    /// Names the scenario gave nodes (`as:` on a fault step), for its later steps.
+    pub aliases: std::collections::BTreeMap<String, NodeId>,
     pub events_handled: u64,
 }
 
@@ -172,6 +174,7 @@ impl World {
             internet_host: InternetHost::new(topology, hosts, seed),
             network: Network::new(topology),
             links: LinkRules::default(),
+            aliases: Default::default(),
             apiserver,
             kube_manager,
             computes,

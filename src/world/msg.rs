@@ -88,6 +88,17 @@ pub enum Fault {
     Pod { node: NodeId, pod: ObjectKey },
 }
 
+impl Fault {
+    /// The one node a fault acts on, if there is one.
+    pub fn node(&self) -> Option<NodeId> {
+        match self {
+            Fault::Node(n) | Fault::Agent(n) | Fault::Xmpp(n) => Some(*n),
+            Fault::Haproxy { node, .. } | Fault::Pod { node, .. } => Some(*node),
+            Fault::ControlNode | Fault::Bgp | Fault::Link(..) => None,
+        }
+    }
+}
+
 /// Messages between components.
 #[derive(Clone, Debug)]
 pub enum Msg {

@@ -62,12 +62,13 @@ impl Network {
             }
             Fault::Agent(n) => {
                 let was_down = self.agents_down.contains(n);
+                let connected = self.path_up(Session::Xmpp(*n), links);
                 set(&mut self.agents_down, *n, up);
                 if up && was_down {
                     *self.agent_restarts.entry(*n).or_default() += 1;
                 }
                 // A crashed agent's kernel closes its XMPP connection: the control node sees it.
-                if !up && !was_down && self.path_up(Session::Xmpp(*n), links) {
+                if !up && !was_down && connected {
                     let close = Msg::SessionClosed {
                         session: Session::Xmpp(*n),
                     };

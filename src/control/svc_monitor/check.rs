@@ -79,11 +79,7 @@ impl SvcMonitor {
                 }
             }
         }
-        let counting = self
-            .vrouters
-            .values()
-            .any(|v| v.reported_up != v.functional);
-        if counting || waiting {
+        if self.needs_check() || waiting {
             self.schedule_check(ctx);
         }
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rand_chacha::ChaCha8Rng;
 
 use crate::control::config::{Loadbalancer, Provider};
-use crate::sim::rng;
+use crate::sim::{Time, Timer, rng};
 use crate::topology::NodeId;
 use crate::world::heartbeat::Ticks;
 use crate::world::msg::{HaproxyInstance, ServiceFips};
@@ -30,6 +30,8 @@ pub use lb_config::lb_config;
 pub struct VrouterView {
     /// What analytics reports now: the agent is connected and functional.
     pub reported_up: bool,
+    /// When that report last changed.
+    pub since: Time,
     /// svc-monitor's verdict (`agent_state`): false after three checks in a row found it down.
     pub functional: bool,
     pub down_checks: u32,
@@ -45,13 +47,15 @@ pub struct SvcMonitor {
     /// Kubernetes profile: every Ingress loadbalancer, by uuid (the merged rule table's input).
     ingress_lbs: BTreeMap<Arc<str>, Arc<Loadbalancer>>,
     checks: Ticks,
-    check_pending: bool,
+    /// The next check, while one has something to find.
+    check: Option<Timer>,
 }
 
 impl SvcMonitor {
     pub fn new(env: &Env) -> SvcMonitor {
         let up = VrouterView {
             reported_up: true,
+            since: Time::ZERO,
             functional: true,
             down_checks: 0,
         };
@@ -67,7 +71,7 @@ impl SvcMonitor {
             instances: BTreeMap::new(),
             ingress_lbs: BTreeMap::new(),
             checks: Ticks::seeded(env.seed, "contrail-svc-monitor/check", env.timers.svc_check),
-            check_pending: false,
+            check: None,
         }
     }
 
@@ -90,13 +94,26 @@ impl SvcMonitor {
                 Provider::Opencontrail => self.haproxy_deleted(&lb, ctx),
             },
             Msg::VrouterState { node, up } => {
-                if let Some(v) = self.vrouters.get_mut(&node) {
-                    v.reported_up = up;
+                let checks = self.checks;
+                let Some(v) = self.vrouters.get_mut(&node) else {
+                    return;
+                };
+                // A check that ran while the vRouter was back reset its count: ticks that
+                // would find nothing to do are not simulated, so the reset is applied here.
+                let checked_since = checks.next_at_or_after(v.since.plus(1)) <= ctx.now;
+                if !up && v.reported_up && checked_since {
+                    v.down_checks = 0;
                 }
-                self.schedule_check(ctx);
+                v.reported_up = up;
+                v.since = ctx.now;
+                if self.needs_check() {
+                    self.schedule_check(ctx);
+                } else if let Some(t) = self.check.take() {
+                    ctx.cancel(t);
+                }
             }
             Msg::Timer(TimerKind::ServiceCheck) => {
-                self.check_pending = false;
+                self.check = None;
                 self.check(ctx);
             }
             Msg::ConfigResync { node } => self.resync(node, ctx),
@@ -125,13 +142,19 @@ impl SvcMonitor {
         );
     }
 
+    /// Whether a check would find something: a vRouter whose state svc-monitor has not taken
+    /// in yet, or an instance waiting out its back-off.
+    fn needs_check(&self) -> bool {
+        self.vrouters.values().any(|v| v.reported_up != v.functional)
+            || self.instances.values().any(|si| si.back_off > 0)
+    }
+
     /// Arms the next periodic check, unless one is armed.
     fn schedule_check(&mut self, ctx: &mut Ctx) {
-        if self.check_pending {
+        if self.check.is_some() {
             return;
         }
-        self.check_pending = true;
         let at = self.checks.next_at_or_after(ctx.now.plus(1));
-        ctx.timer(at.0 - ctx.now.0, TimerKind::ServiceCheck);
+        self.check = Some(ctx.timer(at.0 - ctx.now.0, TimerKind::ServiceCheck));
     }
 }

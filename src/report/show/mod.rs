@@ -52,7 +52,11 @@ pub fn render(world: &World, what: &Show, ns: &str) -> Result<String, String> {
             let c = compute(world, node(n)?)?;
             vrouter::render(world, c, view)?
         }
-        Show::Timeline => super::timeline::render(world, &world.timeline),
+        Show::Timeline { last } => {
+            let since = last.map_or(0, |d| world.now().0.saturating_sub(d));
+            let from = world.timeline.partition_point(|n| n.at.0 < since);
+            super::timeline::render(world, world.timeline.get(from..).unwrap_or_default())
+        }
     })
 }
 

@@ -2,6 +2,7 @@
 
 use super::{Loader, err, read_file};
 use crate::scenario::model::{CurlExpect, ExpectedText, NextHopRef, RouteExpect, Show, ShowExpect};
+use crate::scenario::template::Template;
 use crate::trace::record::DISPOSITIONS;
 use crate::yaml::Node;
 
@@ -24,7 +25,18 @@ impl Loader<'_> {
             let path = self.base_dir.join(rel);
             let shown = path.to_string_lossy().into_owned();
             match read_file(&path, &shown, Some(&f.origin)) {
-                Ok(text) => e.equals = Some(ExpectedText { file: shown, text }),
+                Ok(text) => {
+                    let template = Template::parse(&text);
+                    for a in template.addresses() {
+                        let key = a.key(&self.namespace);
+                        self.require_created(f, &key);
+                    }
+                    e.equals = Some(ExpectedText {
+                        file: shown,
+                        text,
+                        template,
+                    });
+                }
                 Err(d) => self.diags.push(d),
             }
         }

@@ -2,15 +2,57 @@
 
 use super::{Loader, err};
 use crate::k8s::objects::Kind;
-use crate::scenario::model::{FaultTarget, NodeRef};
+use crate::scenario::model::{Action, FaultStep, FaultTarget, NodeRef};
 use crate::scenario::refs::object_ref;
 use crate::topology::names;
-use crate::yaml::Node;
+use crate::yaml::{MapReader, Node};
 
 const FAULT_HINT: &str = "fault targets: node/NAME, agent/NAME, xmpp/NAME, control-node, \
      bgp/camaro, link/A-B, haproxy/INGRESS@NODE, pod/NAME";
 
 impl Loader<'_> {
+    /// `fail: TARGET` or `recover: TARGET`, with `as: NAME` binding the node it acts on.
+    pub(super) fn fault_step(
+        &mut self,
+        value: &Node,
+        up: bool,
+        step: &mut MapReader,
+    ) -> Option<Action> {
+        let target = self.fault(value);
+        let alias = match step.take("as") {
+            Some(a) => {
+                let name = a.as_nonempty_str("`as`", &mut self.diags)?;
+                if let Some(why) = crate::k8s::validation::dns1123_label(name) {
+                    self.diags.push(err(a, format!("invalid name {name:?}: {why}")));
+                    return None;
+                }
+                let single = match &target {
+                    Some(FaultTarget::ControlNode | FaultTarget::Bgp) => false,
+                    Some(FaultTarget::Link(a, b)) => self.is_compute(a) != self.is_compute(b),
+                    _ => true,
+                };
+                if !single {
+                    self.diags.push(
+                        err(a, "`as:` names the compute a fault acts on; this target has none, or two")
+                            .with_hint(
+                                "use it with node/, agent/, xmpp/, haproxy/ or pod/ targets, or a \
+                                 link with one compute end",
+                            ),
+                    );
+                    return None;
+                }
+                self.aliases.insert(name.to_string());
+                Some(name.to_string())
+            }
+            None => None,
+        };
+        Some(Action::Fault(FaultStep {
+            target: target?,
+            up,
+            alias,
+        }))
+    }
+
     pub(super) fn fault(&mut self, value: &Node) -> Option<FaultTarget> {
         let s = value.as_nonempty_str("a fault target", &mut self.diags)?;
         if s == "control-node" {
@@ -47,6 +89,17 @@ impl Loader<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// Whether a node reference names a compute (every role does).
+    fn is_compute(&self, r: &NodeRef) -> bool {
+        match r {
+            NodeRef::Name(n) => {
+                let t = &self.topology.nodes;
+                t.find(n).is_some_and(|id| t.is_compute(id))
+            }
+            _ => true,
         }
     }
 

@@ -85,6 +85,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Loaded {
         sources: SourceMap::default(),
         created: BTreeSet::new(),
         service_ports: BTreeMap::new(),
+        aliases: BTreeSet::new(),
     };
     l.sources.insert(file, text);
     let scenario = match yaml::parse_document(text, file) {
@@ -177,6 +178,8 @@ struct Loader<'a> {
     created: BTreeSet<ObjectKey>,
     /// The ports of the Services applied so far.
     service_ports: BTreeMap<ObjectKey, Vec<ServicePort>>,
+    /// Names that `as:` gave nodes so far.
+    aliases: BTreeSet<String>,
 }
 
 impl Loader<'_> {
@@ -303,8 +306,7 @@ impl Loader<'_> {
             "show" => self.show(value, &mut m),
             "curl" => self.curl(value, &mut m),
             "compare" => self.compare(value, &mut m),
-            "fail" => self.fault(value).map(Action::Fail),
-            "recover" => self.fault(value).map(Action::Recover),
+            "fail" | "recover" => self.fault_step(value, action == "recover", &mut m),
             _ => Some(Action::Hosts(self.hosts(value))),
         };
         m.finish(&mut self.diags);

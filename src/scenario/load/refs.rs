@@ -131,6 +131,16 @@ impl Loader<'_> {
             }
             NodeRef::Haproxy { ingress, .. } => self.require_created(at, ingress),
             NodeRef::PodNode(pod) => self.require_pod(at, pod),
+            NodeRef::Alias(a) => {
+                let known = self.aliases.contains(a);
+                if !known {
+                    self.diags.push(
+                        err(at, format!("no earlier fault step names a node {a:?}"))
+                            .with_hint("give a node a name with `as: NAME` on a fail: or recover: step"),
+                    );
+                }
+                known
+            }
         };
         ok.then_some(r)
     }
