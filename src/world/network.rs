@@ -76,7 +76,7 @@ impl Network {
                 }
                 ctx.send(Addr::Compute(*n, Part::Agent), 0, Msg::Fault { fault, up });
             }
-            Fault::Xmpp(n) => set(&mut self.xmpp_cut, *n, !up),
+            Fault::Xmpp(n) => set(&mut self.xmpp_cut, *n, up),
             Fault::ControlNode => {
                 if up && self.control_down {
                     self.control_restarts += 1;
@@ -158,6 +158,7 @@ impl Network {
     }
 }
 
+/// Marks `n` as down in `down`, or as up again.
 fn set(down: &mut BTreeSet<NodeId>, n: NodeId, up: bool) {
     if up {
         down.remove(&n);
