@@ -22,7 +22,8 @@ use contrail_sim::scenario::curl::parse_curl;
 use contrail_sim::scenario::load::load;
 use contrail_sim::scenario::model::{Action, Scenario, Wait};
 use contrail_sim::scenario::run::Run;
-use contrail_sim::trace::{Hop, Outcome, Step, TraceLog};
+use contrail_sim::trace::record::RequestTrace;
+use contrail_sim::trace::{Hop, Step, TraceLog};
 use contrail_sim::wire::Packet;
 use contrail_sim::world::msg::CurlJob;
 use contrail_sim::world::{Addr, Msg, World};
@@ -93,6 +94,8 @@ fn world(scenario: &Scenario) -> (World, CurlJob) {
         destination,
         port: 80,
         host_header: HOST.to_string(),
+        shown_host: HOST.to_string(),
+        started: world.now(),
     };
     (world, job)
 }
@@ -119,15 +122,14 @@ fn round(world: &mut World, job: &CurlJob, n: u32, drain: bool) -> Round {
         steps += t.steps.len();
         trace_bytes += t.hops.len() * size_of::<Hop>()
             + t.steps.len() * size_of::<Step>()
-            + t.outcomes.len() * size_of::<Outcome>();
+            + t.requests.len() * size_of::<RequestTrace>();
         served += t
-            .outcomes
-            .iter()
+            .requests
+            .values()
+            .filter_map(|r| r.done.as_ref())
             .filter(|o| o.response.as_ref().is_some_and(|r| r.status == 200))
             .count();
-        t.hops.clear();
-        t.steps.clear();
-        t.outcomes.clear();
+        t.drain();
     };
     take(&mut world.trace);
     let start = Instant::now();

@@ -11,6 +11,7 @@
 //! - [`control`]: apiserver, scheduler, controllers, kube-manager, svc-monitor, control node.
 //! - [`dataplane`]: computes (agent, vRouter, pods, haproxy), gateway, internet host.
 //! - [`routing`]: routes and best-path selection.
+//! - [`sweep`]: one scenario over many seeds: each run reduced to its outcome, then tallied.
 
 pub mod cli;
 pub mod control;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod routing;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod topology;
 pub mod trace;
 pub mod wire;

@@ -1,8 +1,12 @@
-//! The command line: `run`, `test` and `diff`. Parsing and exit codes live here; the work is the
-//! library's.
+//! The command line: `run`, `test`, `sweep` and `diff`. Parsing and exit codes live here; the
+//! work is the library's.
 
 pub mod diff;
+pub mod discover;
+pub mod partition;
+pub mod pool;
 pub mod run;
+pub mod sweep;
 pub mod test;
 
 use std::path::PathBuf;
@@ -10,6 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::dataplane::haproxy::Semantics;
+use partition::{Partition, SeedRange};
 
 /// Deterministic simulator of a Kubernetes cluster networked by Contrail.
 #[derive(Parser, Debug)]
@@ -25,6 +30,8 @@ pub enum Command {
     Run(RunArgs),
     /// Run every scenario under the given files and folders.
     Test(TestArgs),
+    /// Run one scenario for every seed of a range and show how its outcomes vary.
+    Sweep(SweepArgs),
     /// Run a scenario under Contrail's ingress semantics and the Kubernetes spec's, and show
     /// per request the two answers and why they differ.
     Diff(DiffArgs),
@@ -63,6 +70,10 @@ pub struct RunArgs {
     /// under DIR.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// Also write a pcapng capture of every packet at every link and tap it crosses, with
+    /// simulated timestamps, to FILE (open it with Wireshark or tshark).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Interleave the control-plane timeline with the steps (text format).
     #[arg(long)]
     pub timeline: bool,
@@ -73,12 +84,45 @@ pub struct RunArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct TestArgs {
-    /// Scenario files or folders (searched for *.yaml files with a `steps:` key).
+    /// Scenario files or folders (every .yaml/.yml under a folder is classified: scenarios
+    /// run, Kubernetes manifests are skipped and counted, anything else is invalid).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Scenarios to run at once.
-    #[arg(long, short, default_value_t = 1)]
+    /// Scenarios to run at once (threads); the output does not depend on it.
+    #[arg(long, short, default_value_t = 1, value_parser = parse_jobs)]
     pub jobs: usize,
+    /// Run only the K-th of N partitions of the scenario files (K from 1).
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The seeds, both ends included: A..B (also A..=B, or one seed).
+    #[arg(long, value_name = "A..B")]
+    pub seeds: SeedRange,
+    /// Seeds to run at once (threads); the output does not depend on it.
+    #[arg(long, short, default_value_t = 1, value_parser = parse_jobs)]
+    pub jobs: usize,
+    /// Run only the K-th of N partitions of the seeds (K from 1).
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `--jobs`: 1 to [`pool::MAX_JOBS`].
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=pool::MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of threads from 1 to {}",
+            pool::MAX_JOBS
+        )),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,6 +148,7 @@ pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::test(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
         Command::Diff(args) => diff::run(&args),
     }
 }

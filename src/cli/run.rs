@@ -8,6 +8,8 @@ use crate::diag::{SourceMap, render};
 use crate::scenario::load::load;
 use crate::scenario::model::Scenario;
 use crate::scenario::run::Run;
+use crate::trace::capture::Capture;
+use crate::trace::capture::pcapng::PcapngSink;
 
 /// The outcome of running one scenario, rendered.
 pub struct Rendered {
@@ -23,8 +25,9 @@ pub fn execute(
     format: Format,
     timeline: bool,
     sources: &SourceMap,
+    capture: Option<Capture>,
 ) -> (Rendered, Option<Run>) {
-    let (run, error) = match Run::execute(scenario, seed) {
+    let (run, error) = match Run::execute_with(scenario, seed, capture) {
         Ok(run) => (run, None),
         Err(failed) => {
             let (run, e) = *failed;
@@ -66,17 +69,69 @@ pub fn run(args: &RunArgs) -> i32 {
         scenario.semantics = semantics;
     }
     let replay = replay_command(args, seed);
-    let (rendered, run) = execute(&scenario, seed, args.format, args.timeline, &loaded.sources);
+    let capture = match args.pcap.as_deref().map(open_capture).transpose() {
+        Ok(capture) => capture,
+        Err((path, e)) => {
+            eprintln!("error: cannot write the capture to {}: {e}", path.display());
+            return EXIT_INVALID;
+        }
+    };
+    let (rendered, mut run) = execute(
+        &scenario,
+        seed,
+        args.format,
+        args.timeline,
+        &loaded.sources,
+        capture,
+    );
+    if let (Some(path), Some(capture)) = (
+        &args.pcap,
+        run.as_mut().and_then(|r| r.world.capture.take()),
+    ) && let Err(e) = capture.finish()
+    {
+        eprintln!("error: cannot write the capture to {}: {e}", path.display());
+        return EXIT_INVALID;
+    }
     if args.check_determinism {
-        let (again, _) = execute(&scenario, seed, args.format, args.timeline, &loaded.sources);
-        if again.output != rendered.output {
-            eprintln!("determinism check FAILED: two runs with seed {seed} differ");
+        // With --pcap the second run's capture is compared too, by fingerprint.
+        let fingerprint = args.pcap.as_ref().map(|_| Fingerprint::default());
+        let second = fingerprint.as_ref().and_then(|f| {
+            let sink = PcapngSink::new(f.clone()).ok()?;
+            Some(Capture::new(Box::new(sink)))
+        });
+        let (again, mut again_run) = execute(
+            &scenario,
+            seed,
+            args.format,
+            args.timeline,
+            &loaded.sources,
+            second,
+        );
+        if let Some(capture) = again_run.as_mut().and_then(|r| r.world.capture.take()) {
+            let _ = capture.finish();
+        }
+        let captures_differ = match (&args.pcap, &fingerprint) {
+            (Some(path), Some(f)) => Fingerprint::of_file(path).ok() != Some(f.value()),
+            _ => false,
+        };
+        if again.output != rendered.output || captures_differ {
+            let what = if captures_differ {
+                "captures"
+            } else {
+                "outputs"
+            };
+            eprintln!("determinism check FAILED: the {what} of two runs with seed {seed} differ");
             eprintln!("replay: {replay}");
             return EXIT_FAILED;
         }
         eprintln!(
-            "determinism check passed: two runs with seed {seed} are byte-identical ({} bytes)",
-            rendered.output.len()
+            "determinism check passed: two runs with seed {seed} are byte-identical ({} bytes{})",
+            rendered.output.len(),
+            if args.pcap.is_some() {
+                ", and so are their captures"
+            } else {
+                ""
+            }
         );
     }
     if let Some(e) = rendered.error {
@@ -120,6 +175,13 @@ fn replay_command(args: &RunArgs, seed: u64) -> String {
     )
 }
 
+/// A capture writing pcapng to `path`.
+fn open_capture(path: &Path) -> Result<Capture, (&Path, std::io::Error)> {
+    let file = std::fs::File::create(path).map_err(|e| (path, e))?;
+    let sink = PcapngSink::new(std::io::BufWriter::new(file)).map_err(|e| (path, e))?;
+    Ok(Capture::new(Box::new(sink)))
+}
+
 /// Writes every node's files under `dir/<node>/<absolute path>`.
 pub fn export(run: &Run, dir: &Path) -> std::io::Result<()> {
     for c in run.world.computes.iter().flatten() {
@@ -146,9 +208,45 @@ pub fn report(
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    for chart in crate::report::charts::charts(run, &stem)? {
+    for chart in crate::report::charts::charts(run, scenario, &stem)? {
         std::fs::write(dir.join(&chart.file), chart.svg).map_err(|e| e.to_string())?;
     }
     let text = crate::report::text::render(scenario, run, seed, true);
     std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())
+}
+
+/// A running FNV-1a hash and length of the bytes written through any of its clones.
+#[derive(Clone, Default)]
+struct Fingerprint(std::sync::Arc<std::sync::Mutex<(u64, u64)>>);
+
+impl Fingerprint {
+    fn value(&self) -> (u64, u64) {
+        self.0.lock().map_or((0, 0), |v| *v)
+    }
+
+    fn of_file(path: &Path) -> std::io::Result<(u64, u64)> {
+        let mut f = Fingerprint::default();
+        std::io::copy(&mut std::fs::File::open(path)?, &mut f)?;
+        Ok(f.value())
+    }
+}
+
+impl Write for Fingerprint {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            let (hash, len) = &mut *v;
+            if *len == 0 {
+                *hash = 0xcbf2_9ce4_8422_2325;
+            }
+            for b in buf {
+                *hash = (*hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            *len += buf.len() as u64;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -1,8 +1,11 @@
 //! `contrail-sim test PATH...`: every scenario, one line each, then `N passed, N failed`.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::io::Write;
+use std::path::Path;
 
+use super::discover::{discover, folders};
+use super::partition::Partition;
+use super::pool::ordered;
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, TestArgs};
 use crate::diag::render;
 use crate::scenario::load::load;
@@ -15,68 +18,95 @@ enum Verdict {
 }
 
 pub fn test(args: &TestArgs) -> i32 {
-    let mut files = Vec::new();
-    for p in &args.paths {
-        collect(p, &mut files);
-    }
-    files.sort();
-    files.dedup();
-    if files.is_empty() {
-        eprintln!(
-            "error: no scenario files under {}",
-            args.paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    let found = discover(&args.paths);
+    if !found.missing.is_empty() {
+        for p in &found.missing {
+            eprintln!("error: {}: no such file or folder", p.display());
+        }
         return EXIT_INVALID;
     }
-    let verdicts: Vec<Mutex<Option<Verdict>>> = files.iter().map(|_| Mutex::new(None)).collect();
-    let next = Mutex::new(0usize);
-    std::thread::scope(|s| {
-        for _ in 0..args.jobs.clamp(1, 64) {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let Ok(mut n) = next.lock() else { return };
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    let Some(file) = files.get(i) else { return };
-                    let v = judge(file);
-                    if let Some(slot) = verdicts.get(i)
-                        && let Ok(mut slot) = slot.lock()
-                    {
-                        *slot = Some(v);
-                    }
-                }
-            });
+    if found.judged.is_empty() {
+        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        eprint!("error: no scenario files under {}", shown.join(", "));
+        if !found.manifests.is_empty() {
+            eprint!(
+                " ({} Kubernetes manifest file(s) skipped)",
+                found.manifests.len()
+            );
         }
-    });
-    let (mut passed, mut failed, mut invalid) = (0, 0, 0);
-    for (file, v) in files.iter().zip(verdicts) {
-        match v.into_inner().ok().flatten() {
-            Some(Verdict::Passed) => {
-                passed += 1;
-                println!("ok      {}", file.display());
-            }
-            Some(Verdict::Failed(why)) => {
-                failed += 1;
-                println!("FAILED  {}\n{why}", file.display());
-            }
-            Some(Verdict::Invalid(why)) => {
-                invalid += 1;
-                println!("INVALID {}\n{why}", file.display());
-            }
-            None => failed += 1,
-        }
+        eprintln!();
+        return EXIT_INVALID;
     }
-    println!("{passed} passed, {} failed", failed + invalid);
-    if invalid > 0 && failed == 0 {
+    let total = found.judged.len();
+    let partition = args.partition.unwrap_or(Partition::WHOLE);
+    let files = partition.select(found.judged);
+    let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    let mut stdout = std::io::stdout().lock();
+    let mut open = true;
+    ordered(
+        files.len(),
+        args.jobs,
+        |i| match files.get(i) {
+            Some((file, None)) => judge(file),
+            Some((file, Some(why))) => Verdict::Invalid(format!(
+                "{}: error: {why}\n  hint: a scenario has a top-level `steps:` list; the \
+                 documents of a Kubernetes manifest have `apiVersion` and `kind`\n",
+                file.display()
+            )),
+            None => Verdict::Invalid(String::new()),
+        },
+        |i, verdict| {
+            let file = files.get(i).map(|(f, _)| f.display().to_string());
+            let file = file.unwrap_or_default();
+            let verdict = verdict.unwrap_or_else(|panic| {
+                Verdict::Failed(format!(
+                    "  the simulator panicked (a bug; please report it): {panic}\n"
+                ))
+            });
+            let line = match verdict {
+                Verdict::Passed => {
+                    passed += 1;
+                    format!("ok      {file}\n")
+                }
+                Verdict::Failed(why) => {
+                    failed += 1;
+                    format!("FAILED  {file}\n{why}")
+                }
+                Verdict::Invalid(why) => {
+                    invalid += 1;
+                    format!("INVALID {file}\n{why}")
+                }
+            };
+            open = stdout.write_all(line.as_bytes()).is_ok();
+            open
+        },
+    );
+    if !open {
+        return EXIT_FAILED;
+    }
+    let mut closing = String::new();
+    if !found.manifests.is_empty() {
+        closing.push_str(&format!(
+            "skipped {} Kubernetes manifest file(s), not scenarios: {}\n",
+            found.manifests.len(),
+            folders(&found.manifests)
+        ));
+    }
+    if args.partition.is_some() {
+        closing.push_str(&format!(
+            "partition {partition}: {} of {total} file(s)\n",
+            files.len()
+        ));
+    }
+    if invalid > 0 {
+        closing.push_str(&format!("{invalid} invalid, counted as failed\n"));
+    }
+    closing.push_str(&format!("{passed} passed, {} failed\n", failed + invalid));
+    let _ = stdout.write_all(closing.as_bytes());
+    let _ = stdout.flush();
+    if invalid > 0 {
         EXIT_INVALID
-    } else if failed + invalid > 0 {
+    } else if failed > 0 {
         EXIT_FAILED
     } else {
         EXIT_OK
@@ -94,6 +124,7 @@ fn judge(file: &Path) -> Verdict {
         Format::Text,
         false,
         &loaded.sources,
+        None,
     );
     if let Some(e) = rendered.error {
         return Verdict::Invalid(e);
@@ -126,26 +157,4 @@ fn judge(file: &Path) -> Verdict {
         scenario.seed
     ));
     Verdict::Failed(why)
-}
-
-/// Scenario files: the given files, and under folders every `.yaml` with a top-level `steps:`.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) {
-    if path.is_file() {
-        out.push(path.to_path_buf());
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml")
-            && std::fs::read_to_string(&p).is_ok_and(|t| t.lines().any(|l| l.starts_with("steps:")))
-        {
-            out.push(p);
-        }
-    }
 }

@@ -86,36 +86,31 @@ impl ControlNode {
                 if !self.heard(from, ctx) {
                     return;
                 }
+                // An XMPP item is keyed by prefix per peer: a new label replaces the old path.
                 let paths = self.table.entry((vrf.clone(), prefix)).or_default();
-                paths.retain(|p| !(p.origin == attrs.origin && p.label == attrs.label));
+                paths.retain(|p| p.origin != attrs.origin);
                 paths.push(with_med(attrs));
                 self.reselect(&vrf, prefix, ctx);
             }
-            Msg::XmppRetract {
-                from,
-                vrf,
-                prefix,
-                label,
-            } => {
+            Msg::XmppRetract { from, vrf, prefix } => {
                 if !self.heard(from, ctx) {
                     return;
                 }
                 if let Some(paths) = self.table.get_mut(&(vrf.clone(), prefix)) {
-                    paths.retain(|p| !(p.origin == from && p.label == label));
+                    paths.retain(|p| p.origin != from);
                 }
                 self.reselect(&vrf, prefix, ctx);
             }
             Msg::XmppSync { from, routes } => {
-                if self.heard(from, ctx) {
-                    self.replace_paths(from, routes, ctx);
+                if !self.heard(from, ctx) {
+                    return;
                 }
+                self.replace_paths(from, routes, ctx);
             }
             Msg::SessionClosed {
                 session: Session::Xmpp(n),
-            } => {
-                if self.agents.get(&n).is_some_and(SessionEnd::is_up) {
-                    self.agent_down(n, SessionEnded::Closed, ctx);
-                }
+            } if self.agents.get(&n).is_some_and(SessionEnd::is_up) => {
+                self.agent_down(n, SessionEnded::Closed, ctx);
             }
             Msg::Path { session, up, reset } => self.path(session, up, reset, ctx),
             Msg::Timer(TimerKind::Hold(Session::Xmpp(n))) => {

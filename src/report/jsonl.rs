@@ -30,7 +30,11 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
                 record["converged"] = json!(converged);
                 record["pending"] = json!(pending);
             }
-            Output::Fault { target, up } => record["fault"] = json!({"target": target, "up": up}),
+            Output::Fault {
+                target,
+                resolved,
+                up,
+            } => record["fault"] = json!({"target": target, "resolved": resolved, "up": up}),
             _ => {}
         }
         lines.push(record);

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod jsonl;
 pub mod names;
 pub mod show;
+pub mod sweep;
 pub mod table;
 pub mod text;
 pub mod timeline;

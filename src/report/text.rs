@@ -214,8 +214,17 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
             }
         }
         Output::Compare(results) => super::compare::render(world, results, out),
-        Output::Fault { target, up } => {
-            let _ = writeln!(out, "{target} {}", if *up { "recovered" } else { "failed" });
+        Output::Fault {
+            target,
+            resolved,
+            up,
+        } => {
+            let what = if *up { "recovered" } else { "failed" };
+            if target == resolved {
+                let _ = writeln!(out, "{target} {what}");
+            } else {
+                let _ = writeln!(out, "{target} {what} ({resolved})");
+            }
         }
     }
 }

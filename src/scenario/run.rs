@@ -18,6 +18,7 @@ use crate::scenario::resolve::{self, in_namespace};
 use crate::sim::Time;
 use crate::sim::time::SECOND;
 use crate::trace::CurlExit;
+use crate::trace::capture::Capture;
 use crate::wire::HttpResponse;
 use crate::world::msg::CurlJob;
 use crate::world::{Addr, Delays, Env, EventBudgetExceeded, Fault, Msg, Part, Timers, World};
@@ -47,8 +48,10 @@ pub enum Output {
     },
     Curl(Vec<CurlResult>),
     Compare(Vec<CurlResult>),
+    /// A fault or a recovery: `target` as written, `resolved` with its nodes named.
     Fault {
         target: String,
+        resolved: String,
         up: bool,
     },
     Hosts {
@@ -150,7 +153,17 @@ impl Run {
 
     /// Executes every step; stops at the first step that cannot run.
     pub fn execute(scenario: &Scenario, seed: u64) -> Result<Run, Box<(Run, RunError)>> {
+        Run::execute_with(scenario, seed, None)
+    }
+
+    /// [`Run::execute`] with every packet captured from the start (`run --pcap`).
+    pub fn execute_with(
+        scenario: &Scenario,
+        seed: u64,
+        capture: Option<Capture>,
+    ) -> Result<Run, Box<(Run, RunError)>> {
         let mut run = Run::new(scenario, seed);
+        run.world.capture = capture;
         for index in 0..scenario.steps.len() {
             if let Err(e) = run.next_step(scenario, index) {
                 return Err(Box::new((run, e)));
@@ -285,6 +298,7 @@ impl Run {
                 if let (Some(alias), Some(node)) = (&step.alias, named) {
                     self.world.aliases.insert(alias.clone(), node);
                 }
+                let resolved = fault.describe(topology);
                 self.world
                     .inject(Addr::Network, 0, Msg::Fault { fault, up });
                 let now = self.world.now();
@@ -294,6 +308,7 @@ impl Run {
                 (
                     Output::Fault {
                         target: target.to_string(),
+                        resolved,
                         up,
                     },
                     Vec::new(),

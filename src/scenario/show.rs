@@ -68,9 +68,10 @@ pub fn parse_show(text: &str, ns: &str) -> Result<Show, (String, String)> {
         },
         ["timeline"] => Show::Timeline { last: None },
         ["timeline", "last", d] => Show::Timeline {
-            last: Some(crate::scenario::load::parse_duration(d).map_err(|m| {
-                (m, "e.g. timeline last 2m".to_string())
-            })?),
+            last: Some(
+                crate::scenario::load::parse_duration(d)
+                    .map_err(|m| (m, "e.g. timeline last 2m".to_string()))?,
+            ),
         },
         _ => return Err(bad()),
     };

@@ -154,9 +154,13 @@ mod tests {
         assert!(!t.is_literal());
         assert_eq!(t.addresses().count(), 1);
         let vip = |_: &AddressRef| Some("10.47.255.252".to_string());
-        assert_eq!(t.matches("bind 10.47.255.252:80 {not a placeholder}", vip), Ok(()));
         assert_eq!(
-            t.matches("bind 10.47.255.251:80 {not a placeholder}", vip).map_err(|e| e.0),
+            t.matches("bind 10.47.255.252:80 {not a placeholder}", vip),
+            Ok(())
+        );
+        assert_eq!(
+            t.matches("bind 10.47.255.251:80 {not a placeholder}", vip)
+                .map_err(|e| e.0),
             Err(5)
         );
     }

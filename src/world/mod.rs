@@ -19,6 +19,7 @@ use crate::scenario::model::HostsEntry;
 use crate::sim::{EventId, Queue, Time, Timer};
 use crate::topology::links::LinkRules;
 use crate::topology::{NodeId, Role, Topology};
+use crate::trace::capture::Capture;
 use crate::trace::{Component, DropReason, Step, Tag, TraceLog};
 pub use delays::{Delays, Timers};
 pub use msg::{Addr, Fault, Msg, Part, Session, TimerKind};
@@ -145,6 +146,8 @@ pub struct World {
     /// Names the scenario gave nodes (`as:` on a fault step), for its later steps.
     pub aliases: std::collections::BTreeMap<String, NodeId>,
     pub events_handled: u64,
+    /// Records every packet delivery when set (`run --pcap`).
+    pub capture: Option<Capture>,
 }
 
 /// A run that would not end: more events than the budget allows in one step.
@@ -180,6 +183,7 @@ impl World {
             computes,
             env,
             events_handled: 0,
+            capture: None,
         }
     }
 
@@ -228,6 +232,9 @@ impl World {
         };
         self.events_handled += 1;
         let (to, msg) = event.msg;
+        if let (Some(capture), Msg::Packet(packet, _)) = (&mut self.capture, &msg) {
+            capture.record(event.at, to, packet, &self.env.topology, &self.computes);
+        }
         if let Msg::Packet(_, tag) = &msg
             && let Some(r) = self.trace.requests.get_mut(&tag.request)
         {

@@ -97,6 +97,21 @@ impl Fault {
             Fault::ControlNode | Fault::Bgp | Fault::Link(..) => None,
         }
     }
+
+    /// The fault in a scenario's words, with every node named: `xmpp/cent222`.
+    pub fn describe(&self, topology: &crate::topology::Topology) -> String {
+        let name = |n: &NodeId| topology.name(*n);
+        match self {
+            Fault::Node(n) => format!("node/{}", name(n)),
+            Fault::Agent(n) => format!("agent/{}", name(n)),
+            Fault::Xmpp(n) => format!("xmpp/{}", name(n)),
+            Fault::ControlNode => "control-node".into(),
+            Fault::Bgp => format!("bgp/{}", topology.name(topology.gateway())),
+            Fault::Link(a, b) => format!("link/{}-{}", name(a), name(b)),
+            Fault::Haproxy { node, lb_uuid } => format!("haproxy/{lb_uuid}@{}", name(node)),
+            Fault::Pod { pod, .. } => format!("pod/{}", pod.name),
+        }
+    }
 }
 
 /// Messages between components.
@@ -159,11 +174,11 @@ pub enum Msg {
         prefix: Prefix,
         attrs: RouteAttrs,
     },
+    /// An agent → the control node: it no longer advertises `prefix` in `vrf`.
     XmppRetract {
         from: NodeId,
         vrf: Vrf,
         prefix: Prefix,
-        label: u32,
     },
     /// An agent → the control node: every route it advertises (a session start or a path
     /// that came back: what TCP would have delivered).

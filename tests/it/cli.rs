@@ -94,6 +94,22 @@ fn run_of_a_missing_file_exits_2_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// How many files `scenarios/manifests/` holds (every one a Kubernetes manifest).
+fn manifest_count() -> usize {
+    let n = std::fs::read_dir(scenario_path("manifests"))
+        .expect("scenarios/manifests/")
+        .filter(|e| {
+            e.as_ref()
+                .expect("entry")
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    assert!(n >= 7, "scenarios/manifests/ lost its manifests");
+    n
+}
+
 #[test]
 fn test_command_prints_one_line_per_scenario_and_the_totals() {
     let out = contrail_sim(&["test", "scenarios/"]);
@@ -115,7 +131,114 @@ fn test_command_prints_one_line_per_scenario_and_the_totals() {
     let n = scenarios.len();
     assert!(n >= 5);
     assert_eq!(lines[..n], scenarios[..], "{stdout}");
-    assert_eq!(lines[n..], [format!("{n} passed, 0 failed")], "{stdout}");
+    let m = manifest_count();
+    assert_eq!(
+        lines[n..],
+        [
+            format!(
+                "skipped {m} Kubernetes manifest file(s), not scenarios: scenarios/manifests/ ({m})"
+            ),
+            format!("{n} passed, 0 failed")
+        ],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn test_of_a_folder_reports_a_misspelt_scenario_as_invalid_and_exits_2() {
+    let dir = TempDir::new("cli-test-classify");
+    dir.write("good.yaml", "name: good\nsteps:\n  - wait: converged\n");
+    dir.write("typo.yml", "name: typo\nsetps:\n  - wait: converged\n");
+    dir.write("unrelated.yaml", "foo: 1\n");
+    std::fs::create_dir_all(dir.path().join("manifests")).expect("mkdir");
+    dir.write(
+        "manifests/pods.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n",
+    );
+    dir.write(
+        "manifests/svc.yml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+    );
+    let d = dir.path().to_string_lossy();
+    let out = contrail_sim(&["test", &d]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("ok      {d}/good.yaml\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "INVALID {d}/typo.yml\n{d}/typo.yml:2:1: error: unknown field `setps`"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("did you mean `steps`?"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "INVALID {d}/unrelated.yaml\n{d}/unrelated.yaml: error: neither a scenario"
+        )),
+        "{stdout}"
+    );
+    // The manifests are said to be skipped once, in the summary, and judged never.
+    assert_eq!(stdout.matches("skipped").count(), 1, "{stdout}");
+    assert!(
+        !stdout.contains("pods.yaml") && !stdout.contains("svc.yml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(&format!(
+            "skipped 2 Kubernetes manifest file(s), not scenarios: {d}/manifests/ (2)\n2 invalid, counted as failed\n1 passed, 2 failed\n"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn test_of_a_failing_and_an_invalid_scenario_exits_2() {
+    let dir = TempDir::new("cli-test-fail-invalid");
+    wrong_served_by(&dir);
+    dir.write("typo.yaml", "name: typo\nstep: []\n");
+    let out = contrail_sim(&["test", &dir.path().to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).ends_with("0 passed, 2 failed\n"));
+}
+
+#[test]
+fn test_of_a_path_that_does_not_exist_exits_2_instead_of_skipping_it() {
+    let out = contrail_sim(&["test", "scenarios/", "scenarios/no-such-folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("scenarios/no-such-folder: no such file or folder"));
+}
+
+#[test]
+fn test_of_a_folder_of_manifests_only_is_invalid_input() {
+    let out = contrail_sim(&["test", "scenarios/manifests"]);
+    assert_eq!(out.status.code(), Some(2));
+    let m = manifest_count();
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "no scenario files under scenarios/manifests ({m} Kubernetes manifest file(s) skipped)"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_empty_test_partition_passes() {
+    let out = contrail_sim(&[
+        "test",
+        "scenarios/service-clusterip.yaml",
+        "--partition",
+        "2/2",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "partition 2/2: 0 of 1 file(s)\n0 passed, 0 failed\n"
+    );
 }
 
 #[test]

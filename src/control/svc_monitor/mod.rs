@@ -145,7 +145,9 @@ impl SvcMonitor {
     /// Whether a check would find something: a vRouter whose state svc-monitor has not taken
     /// in yet, or an instance waiting out its back-off.
     fn needs_check(&self) -> bool {
-        self.vrouters.values().any(|v| v.reported_up != v.functional)
+        self.vrouters
+            .values()
+            .any(|v| v.reported_up != v.functional)
             || self.instances.values().any(|si| si.back_off > 0)
     }
 

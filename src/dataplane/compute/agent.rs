@@ -568,7 +568,6 @@ impl Compute {
                         from: self.id,
                         vrf: vrf.clone(),
                         prefix: *prefix,
-                        label: attrs.label,
                     };
                     ctx.send(Addr::ControlNode, xmpp, msg);
                 }
@@ -578,17 +577,6 @@ impl Compute {
             let old = self.agent.advertised.get(&(vrf.clone(), *prefix));
             if old == Some(attrs) {
                 continue;
-            }
-            if let Some(old) = old.filter(|o| o.label != attrs.label) {
-                if up {
-                    let msg = Msg::XmppRetract {
-                        from: self.id,
-                        vrf: vrf.clone(),
-                        prefix: *prefix,
-                        label: old.label,
-                    };
-                    ctx.send(Addr::ControlNode, xmpp, msg);
-                }
             }
             let what = What::Published {
                 vrf: vrf.clone(),

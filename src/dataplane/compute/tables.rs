@@ -219,10 +219,7 @@ impl Tables {
         let host = crate::routing::host(dst);
         std::iter::once(vrf).chain(rib.imports(vrf)).find_map(|v| {
             let local = self.local.get(&(v.clone(), host));
-            let learned = rib
-                .table(v)
-                .and_then(|t| t.lookup(dst))
-                .map(|(p, paths)| (p, paths));
+            let learned = rib.table(v).and_then(|t| t.lookup(dst));
             if local.is_none() && learned.is_none() {
                 return None;
             }

@@ -23,7 +23,8 @@ impl Loader<'_> {
             Some(a) => {
                 let name = a.as_nonempty_str("`as`", &mut self.diags)?;
                 if let Some(why) = crate::k8s::validation::dns1123_label(name) {
-                    self.diags.push(err(a, format!("invalid name {name:?}: {why}")));
+                    self.diags
+                        .push(err(a, format!("invalid name {name:?}: {why}")));
                     return None;
                 }
                 let single = match &target {
@@ -33,11 +34,14 @@ impl Loader<'_> {
                 };
                 if !single {
                     self.diags.push(
-                        err(a, "`as:` names the compute a fault acts on; this target has none, or two")
-                            .with_hint(
-                                "use it with node/, agent/, xmpp/, haproxy/ or pod/ targets, or a \
+                        err(
+                            a,
+                            "`as:` names the compute a fault acts on; this target has none, or two",
+                        )
+                        .with_hint(
+                            "use it with node/, agent/, xmpp/, haproxy/ or pod/ targets, or a \
                                  link with one compute end",
-                            ),
+                        ),
                     );
                     return None;
                 }

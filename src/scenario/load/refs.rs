@@ -135,8 +135,9 @@ impl Loader<'_> {
                 let known = self.aliases.contains(a);
                 if !known {
                     self.diags.push(
-                        err(at, format!("no earlier fault step names a node {a:?}"))
-                            .with_hint("give a node a name with `as: NAME` on a fail: or recover: step"),
+                        err(at, format!("no earlier fault step names a node {a:?}")).with_hint(
+                            "give a node a name with `as: NAME` on a fail: or recover: step",
+                        ),
                     );
                 }
                 known

@@ -85,10 +85,15 @@ pub fn check_config(bin: &Path, text: &str) -> Result<(), String> {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local addr").port()
+/// `n` distinct ports on 127.0.0.1 that were free a moment ago. The listeners are all held
+/// until every port is chosen, so the kernel cannot hand out one port twice.
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0"))
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().expect("local addr").port())
+        .collect()
 }
 
 /// haproxy running in the foreground (`-db`); killed and reaped on drop.

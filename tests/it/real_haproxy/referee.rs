@@ -19,7 +19,7 @@ use super::arb::{self, Request};
 use super::book;
 use super::derive::derive;
 use super::echo::{Answer, EchoServer, classify, exchange};
-use super::process::{Running, TempDir, check_config, free_port, haproxy};
+use super::process::{Running, TempDir, check_config, free_ports, haproxy};
 use super::tls::https_exchange;
 
 /// The haproxy binary, located once (see [`haproxy`]).
@@ -53,7 +53,7 @@ pub(crate) fn serve_rendered(bin: &Path, rendered: &str, cfg: &LbConfig) -> Serv
         .into_iter()
         .map(|p| (p.to_owned(), EchoServer::start(p)))
         .collect();
-    let ports: Vec<u16> = cfg.frontends.iter().map(|_| free_port()).collect();
+    let ports = free_ports(cfg.frontends.len());
     let dir = TempDir::new("run");
     let text = derive(rendered, &dir.path().join("haproxy.sock"), &ports, |pool| {
         echo.iter()

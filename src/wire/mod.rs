@@ -1,5 +1,8 @@
 //! Typed packets: IPv4, TCP with real sequence numbers and flags, HTTP messages, and the MPLS
-//! encapsulations vRouters and the gateway put around them. Representation only, no behaviour.
+//! encapsulations vRouters and the gateway put around them. Representation only, no behaviour;
+//! [`bytes`] turns a packet into the frames a capture holds.
+
+pub mod bytes;
 
 use std::fmt;
 use std::net::Ipv4Addr;
