@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
 use crate::diag::{Diagnostic, Diagnostics, Origin};
@@ -168,20 +169,27 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
 }
 
-fn attach(raw: RawNode, file: &Arc<str>) -> Node {
+fn attach(raw: RawNode, file: &Arc<str>, text: &str) -> Node {
     let value = match raw.value {
         RawValue::Null => Value::Null,
         RawValue::Bool(b) => Value::Bool(b),
         RawValue::Int(i) => Value::Int(i),
-        RawValue::Float(f) => Value::Float(f),
+        // The parser reads an integer too large for 64 bits as a float: the digits as written
+        // make it an integer again, so that range errors show the number the user wrote.
+        RawValue::Float(f) => match integer_literal(text, raw.line, raw.column) {
+            Some(i) => Value::Int(i),
+            None => Value::Float(f),
+        },
         RawValue::Str(s) => Value::Str(s),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| attach(n, file)).collect()),
+        RawValue::Seq(items) => {
+            Value::Seq(items.into_iter().map(|n| attach(n, file, text)).collect())
+        }
         RawValue::Map(entries) => Value::Map(
             entries
                 .into_iter()
                 .map(|(k, v)| {
-                    let key = attach(k, file);
-                    let mut value = attach(v, file);
+                    let key = attach(k, file, text);
+                    let mut value = attach(v, file, text);
                     value.key_origin = Some(key.origin.clone());
                     (key, value)
                 })
@@ -193,6 +201,25 @@ fn attach(raw: RawNode, file: &Arc<str>) -> Node {
         origin: Origin::new(file.clone(), to_u32(raw.line), to_u32(raw.column)),
         key_origin: None,
     }
+}
+
+/// The plain scalar at `line`:`column` (1-based) of `text`, when it is an integer literal
+/// (`[-+]?[0-9]+`) that fits an `i128`.
+fn integer_literal(text: &str, line: u64, column: u64) -> Option<i128> {
+    let line = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let start = usize::try_from(column).ok()?.checked_sub(1)?;
+    let token: String = line
+        .chars()
+        .skip(start)
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}' | '#'))
+        .collect();
+    let digits = token.strip_prefix(['-', '+']).unwrap_or(&token);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 fn to_u32(n: u64) -> u32 {
@@ -212,7 +239,7 @@ fn options() -> serde_saphyr::Options {
 pub fn parse_documents(text: &str, file: &str) -> Result<Vec<Node>, Diagnostic> {
     let file: Arc<str> = Arc::from(file);
     match serde_saphyr::from_multiple_with_options::<RawNode>(text, options()) {
-        Ok(docs) => Ok(docs.into_iter().map(|d| attach(d, &file)).collect()),
+        Ok(docs) => Ok(docs.into_iter().map(|d| attach(d, &file, text)).collect()),
         Err(e) => Err(syntax_error(&e, &file)),
     }
 }
@@ -238,14 +265,14 @@ pub fn parse_document(text: &str, file: &str) -> Result<Node, Diagnostic> {
 fn syntax_error(e: &serde_saphyr::Error, file: &Arc<str>) -> Diagnostic {
     let inner = e.without_snippet();
     let raw = UserMessageFormatter.format_message(inner);
-    let message: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let mut message: String = raw.chars().filter(|c| !c.is_control()).collect();
     let mut hint = None;
-    if message.contains("duplicate mapping key") {
+    if let Some(breach) = budget_breach(inner) {
+        let (what, why) = describe_breach(breach);
+        message = what;
+        hint = Some(why);
+    } else if message.contains("duplicate mapping key") {
         hint = Some("each key may appear once in a mapping; remove one of them".to_string());
-    } else if message.contains("budget") || message.contains("limit") {
-        hint = Some(format!(
-            "the input is too large or too deeply nested (at most {MAX_DOCUMENTS} documents and 64 levels)"
-        ));
     } else if message.contains("tab") {
         hint = Some("YAML indentation must use spaces, not tabs".to_string());
     }
@@ -259,6 +286,69 @@ fn syntax_error(e: &serde_saphyr::Error, file: &Arc<str>) -> Diagnostic {
         d = d.with_hint(h);
     }
     d
+}
+
+/// The budget limit a parse error reports, under any alias or snippet wrapping.
+fn budget_breach(mut e: &serde_saphyr::Error) -> Option<&BudgetBreach> {
+    loop {
+        match e {
+            serde_saphyr::Error::AliasError { error, .. }
+            | serde_saphyr::Error::WithSnippet { error, .. } => e = error,
+            serde_saphyr::Error::Budget { breach, .. } => return Some(breach),
+            _ => return None,
+        }
+    }
+}
+
+/// A budget limit in words: what went over which limit, and the hint for that limit only.
+fn describe_breach(breach: &BudgetBreach) -> (String, String) {
+    let limits = serde_saphyr::Budget::default();
+    match breach {
+        BudgetBreach::Nodes { .. } => (
+            format!(
+                "more than {} values once aliases (`*name`) are expanded",
+                limits.max_nodes
+            ),
+            format!(
+                "each alias copies what its anchor (`&name`) holds, so aliases of anchors that hold \
+                 aliases multiply (an alias bomb); the simulator reads at most {} values",
+                limits.max_nodes
+            ),
+        ),
+        BudgetBreach::Aliases { .. } | BudgetBreach::AliasAnchorRatio { .. } => (
+            "too many aliases (`*name`)".to_string(),
+            format!("the simulator reads at most {} aliases", limits.max_aliases),
+        ),
+        BudgetBreach::Anchors { .. } => (
+            "too many anchors (`&name`)".to_string(),
+            format!("the simulator reads at most {} anchors", limits.max_anchors),
+        ),
+        BudgetBreach::Depth { .. } => (
+            format!("YAML nested deeper than {} levels", limits.max_depth),
+            format!(
+                "the simulator reads at most {} levels of nesting",
+                limits.max_depth
+            ),
+        ),
+        BudgetBreach::Documents { .. } => (
+            format!("more than {MAX_DOCUMENTS} YAML documents"),
+            format!("a manifest holds at most {MAX_DOCUMENTS} documents (`---`-separated)"),
+        ),
+        other => (
+            format!("the YAML input is too large ({})", breach_name(other)),
+            "split the input into smaller files".to_string(),
+        ),
+    }
+}
+
+/// The limit's name, without the counts the parser attaches.
+fn breach_name(breach: &BudgetBreach) -> String {
+    let debug = format!("{breach:?}");
+    debug
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// What a value is expected to be, for "expected X" messages.

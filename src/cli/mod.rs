@@ -1,6 +1,7 @@
-//! The command line: `run`, `test` and `sweep`. Parsing and exit codes live here; the work is
-//! the library's.
+//! The command line: `run`, `test`, `sweep` and `diff`. Parsing and exit codes live here; the
+//! work is the library's.
 
+pub mod diff;
 pub mod discover;
 pub mod partition;
 pub mod pool;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::dataplane::haproxy::Semantics;
 use partition::{Partition, SeedRange};
 
 /// Deterministic simulator of a Kubernetes cluster networked by Contrail.
@@ -30,6 +32,21 @@ pub enum Command {
     Test(TestArgs),
     /// Run one scenario for every seed of a range and show how its outcomes vary.
     Sweep(SweepArgs),
+    /// Run a scenario under Contrail's ingress semantics and the Kubernetes spec's, and show
+    /// per request the two answers and why they differ.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -42,6 +59,10 @@ pub struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Ingress semantics: `contrail` (Contrail's haproxy driver) or `kubernetes` (the Ingress
+    /// spec); overrides the scenario's `semantics:`.
+    #[arg(long, value_parser = parse_semantics, value_name = "PROFILE")]
+    pub semantics: Option<Semantics>,
     /// Also write the files the simulated nodes hold under DIR/<node>/<path>.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
@@ -110,6 +131,14 @@ pub enum Format {
     Jsonl,
 }
 
+/// `--semantics`: one of the profile names.
+fn parse_semantics(s: &str) -> Result<Semantics, String> {
+    Semantics::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Semantics::ALL.iter().map(|s| s.as_str()).collect();
+        format!("expected one of: {}", names.join(", "))
+    })
+}
+
 /// Exit codes of the contract.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
@@ -120,5 +149,6 @@ pub fn main(cli: Cli) -> i32 {
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::test(&args),
         Command::Sweep(args) => sweep::sweep(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

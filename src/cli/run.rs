@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs) -> i32 {
         .filter(|d| !d.is_error())
         .cloned()
         .collect();
-    let Some(scenario) = loaded.scenario else {
+    let Some(mut scenario) = loaded.scenario else {
         eprint!("{}", render(&loaded.diagnostics, &loaded.sources));
         return EXIT_INVALID;
     };
@@ -88,6 +88,10 @@ pub fn run(args: &RunArgs) -> i32 {
         eprint!("{}", render(&warnings, &loaded.sources));
     }
     let seed = args.seed.unwrap_or(scenario.seed);
+    if let Some(semantics) = args.semantics {
+        scenario.semantics = semantics;
+    }
+    let replay = replay_command(args, seed);
     let capture = match args.pcap.as_deref().map(open_capture).transpose() {
         Ok(capture) => capture,
         Err((path, e)) => {
@@ -135,7 +139,9 @@ pub fn run(args: &RunArgs) -> i32 {
         eprint!("{e}");
         return EXIT_INVALID;
     }
-    if args.check_determinism && !same_again(args, &scenario, seed, &loaded.sources, &printed) {
+    if args.check_determinism
+        && !same_again(args, &scenario, seed, &loaded.sources, &printed, &replay)
+    {
         return EXIT_FAILED;
     }
     let run = &streamed.run;
@@ -153,9 +159,8 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     if streamed.failures > 0 {
         eprintln!(
-            "{} expectation(s) failed (seed {seed}); replay: contrail-sim run {} --seed {seed}",
-            streamed.failures,
-            args.file.display()
+            "{} expectation(s) failed (seed {seed}); replay: {replay}",
+            streamed.failures
         );
         return EXIT_FAILED;
     }
@@ -170,6 +175,7 @@ fn same_again(
     seed: u64,
     sources: &SourceMap,
     printed: &Fingerprint,
+    replay: &str,
 ) -> bool {
     let captured = args.pcap.as_ref().map(|_| Fingerprint::default());
     let capture = captured.as_ref().and_then(|f| {
@@ -203,10 +209,7 @@ fn same_again(
             "outputs"
         };
         eprintln!("determinism check FAILED: the {what} of two runs with seed {seed} differ");
-        eprintln!(
-            "replay: contrail-sim run {} --seed {seed}",
-            args.file.display()
-        );
+        eprintln!("replay: {replay}");
         return false;
     }
     eprintln!(
@@ -219,6 +222,18 @@ fn same_again(
         }
     );
     true
+}
+
+/// The command that replays this run: the file, the seed and an explicit `--semantics`.
+fn replay_command(args: &RunArgs, seed: u64) -> String {
+    let semantics = args
+        .semantics
+        .map(|s| format!(" --semantics {s}"))
+        .unwrap_or_default();
+    format!(
+        "contrail-sim run {} --seed {seed}{semantics}",
+        args.file.display()
+    )
 }
 
 /// A capture writing pcapng to `path`.

@@ -339,7 +339,7 @@ fn watchers(kind: Kind) -> &'static [Addr] {
         Kind::Pod => &[Addr::Scheduler, Addr::ControllerManager, Addr::KubeManager],
         Kind::Service => &[Addr::ControllerManager, Addr::KubeManager],
         Kind::Deployment => &[Addr::ControllerManager],
-        Kind::Ingress | Kind::Namespace => &[Addr::KubeManager],
+        Kind::Ingress | Kind::Namespace | Kind::Secret => &[Addr::KubeManager],
         Kind::Node => &[Addr::Scheduler],
     }
 }

@@ -4,8 +4,10 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use crate::k8s::objects::ObjectKey;
+use crate::dataplane::haproxy::config::Certificate;
+use crate::k8s::objects::{ObjectKey, PathType};
 use crate::routing::Vrf;
+use crate::sim::Time;
 use crate::topology::NodeId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,6 +36,8 @@ pub struct Loadbalancer {
     pub display_name: String,
     pub provider: Provider,
     pub owner: ObjectKey,
+    /// When the owner was created: older Ingresses win ties in the Kubernetes profile.
+    pub created: Time,
     /// The clusterIP (Service) or the instance IP of the VMI (Ingress).
     pub vip: Ipv4Addr,
     /// The public floating IP, when one was allocated.
@@ -47,15 +51,27 @@ pub struct Loadbalancer {
     /// The virtual-machine interface holding the VIP (Ingress only).
     pub vmi: Option<String>,
     pub listeners: Vec<Listener>,
+    /// An Ingress's TLS containers (`<namespace>__<secret>`, in `spec.tls` order) and the
+    /// common names of their certificates, as the vRouter agent will read them.
+    pub certificates: Vec<Certificate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listener {
     pub uuid: String,
-    /// `HTTP` for an Ingress, `TCP` for a Service.
+    /// `HTTP` (or `TERMINATED_HTTPS` on 443) for an Ingress, `TCP` for a Service.
     pub protocol: &'static str,
     pub port: u16,
     pub pool: Pool,
+    /// A `TERMINATED_HTTPS` listener's TLS containers.
+    pub tls: Option<ListenerTls>,
+}
+
+/// The TLS containers of a `TERMINATED_HTTPS` listener.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListenerTls {
+    pub default_container: Option<String>,
+    pub sni_containers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,13 +81,16 @@ pub struct Pool {
     pub members: Vec<Member>,
 }
 
-/// The pool annotations kube-manager writes: `type=default` or `type=acl, host=…, path=…`.
+/// The pool annotations kube-manager writes: `type=default` or `type=acl, host=…, path=…`
+/// (and, in the Kubernetes profile, `pathType=…`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PoolRule {
     Default,
     Acl {
         host: Option<String>,
         path: Option<String>,
+        /// The rule's `pathType` (Kubernetes profile only; Contrail does not record it).
+        path_type: Option<PathType>,
     },
     /// A Service's pool: every member of the listener's port.
     Service,

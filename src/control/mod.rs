@@ -6,6 +6,8 @@ pub mod apiserver;
 pub mod config;
 pub mod control_node;
 pub mod controllers;
+pub mod ingress_table;
+pub mod ingress_tls;
 pub mod ipam;
 pub mod kube_manager;
 pub mod scheduler;

@@ -11,10 +11,12 @@ use rand_core::RngCore;
 use super::tcp::{
     ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, Received, Retransmit, SYN, SYN_ACK, State, reset_for,
 };
+use crate::scenario::curl::sni;
+use crate::scenario::model::Scheme;
 use crate::sim::Timer;
 use crate::sim::hash::FastMap;
 use crate::trace::{CurlExit, Failure, Outcome, Step, Tag, Timeout};
-use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags};
+use crate::wire::{FlowKey, HttpRequest, HttpResponse, Packet, Payload, TcpFlags, TlsRequest};
 use crate::world::msg::CurlJob;
 use crate::world::{Ctx, TimerKind};
 
@@ -296,17 +298,40 @@ impl Client {
                     c.tc.send(ACK, Payload::Empty, ctx, emit);
                     let request = Arc::new(build_request(&c.job));
                     ctx.step(Step::Http(request.clone()));
-                    c.tc.send(PSH_ACK, Payload::Request(request), ctx, emit);
+                    let payload = if c.tls() {
+                        let sni: Option<Arc<str>> = sni(&c.job.request.url).map(Arc::from);
+                        ctx.step(Step::TlsHello { sni: sni.clone() });
+                        Payload::TlsRequest(Arc::new(TlsRequest { sni, request }))
+                    } else {
+                        Payload::Request(request)
+                    };
+                    c.tc.send(PSH_ACK, payload, ctx, emit);
                 }
-                if let Payload::Response(response) = &packet.payload
-                    && !c.done
-                {
-                    finish(c, Some(response.clone()), 0, None, None, ctx);
+                match (&packet.payload, c.tls()) {
+                    _ if c.done => {}
+                    (Payload::Response(response), false)
+                    | (Payload::TlsResponse(response), true) => {
+                        finish(c, Some(response.clone()), 0, None, None, ctx);
+                    }
+                    // A plain answer where curl expected TLS: OpenSSL reads it as a record.
+                    (Payload::Response(_), true) => {
+                        let message = "error:0A00010B:SSL routines::wrong version number";
+                        finish(c, None, 35, Some(message.into()), Some(Failure::Tls), ctx);
+                    }
+                    _ => {}
                 }
                 if packet.flags.has(TcpFlags::FIN) {
                     if !c.done {
-                        let message = "Empty reply from server".to_string();
-                        finish(c, None, 52, Some(message), Some(Failure::EmptyReply), ctx);
+                        let (code, message, failure) = if c.tls() {
+                            let m = format!(
+                                "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to {}:{}",
+                                c.job.shown_host, c.job.port
+                            );
+                            (35, m, Failure::Tls)
+                        } else {
+                            (52, "Empty reply from server".into(), Failure::EmptyReply)
+                        };
+                        finish(c, None, code, Some(message), Some(failure), ctx);
                     }
                     c.tc.send(FIN_ACK, Payload::Empty, ctx, emit);
                 }
@@ -390,6 +415,11 @@ impl Client {
 }
 
 impl CurlConn {
+    /// Whether the request goes over TLS (`https://`).
+    fn tls(&self) -> bool {
+        self.job.request.url.scheme == Scheme::Https
+    }
+
     /// When the request started: its SYN's first send.
     fn job_started(&self) -> u64 {
         self.job.started.0
@@ -517,6 +547,10 @@ impl WebServer {
                     });
                     tc.send(FIN_PSH_ACK, Payload::Response(page.clone()), ctx, emit);
                     answered = true;
+                } else if let Payload::TlsRequest(_) = &packet.payload {
+                    // The book's web server speaks plain HTTP only.
+                    ctx.step(Step::TlsMismatch);
+                    tc.send(FIN_ACK, Payload::Empty, ctx, emit);
                 } else if packet.flags.has(TcpFlags::FIN) {
                     tc.send(ACK, Payload::Empty, ctx, emit);
                 }

@@ -4,7 +4,10 @@
 //! `X-Forwarded-For`. A connect that times out (`timeout connect`) is retried at once, a refused
 //! one after a one-second turn-around, `retries` times; then the client gets a 503. A server
 //! that resets or closes before answering gives a 502, one that stays silent past
-//! `timeout server` a 504.
+//! `timeout server` a 504. Under the Kubernetes profile no matching rule is a 404. A TLS
+//! frontend ends TLS (the handshake abstracted: the certificate is picked by the server name)
+//! and answers inside TLS; TLS on a plain frontend, or plain HTTP on a TLS one, is closed
+//! without an answer.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -13,8 +16,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
 use super::endpoint::{Emit, TaggedConn};
-use super::haproxy::config::{CONTRAIL_DEFAULTS, Defaults};
-use super::haproxy::rules::{HTTP_503_BODY, select_pool, split_target};
+use super::haproxy::config::{CONTRAIL_DEFAULTS, Defaults, FrontendTls};
+use super::haproxy::kubernetes::HTTP_404_BODY;
+use super::haproxy::rules::{HTTP_503_BODY, split_target};
+use super::haproxy::{Choice, choose};
 use super::tcp::{ACK, Conn, FIN_ACK, FIN_PSH_ACK, PSH_ACK, Received, SYN, State};
 use crate::sim::Timer;
 use crate::sim::hash::FastMap;
@@ -169,16 +174,52 @@ impl Haproxy {
             return;
         }
         if received == Received::New {
-            if let Payload::Request(request) = &packet.payload
-                && f.phase == Phase::Request
-            {
-                let request = request.clone();
-                if let Some(t) = f.timer.take() {
-                    ctx.cancel(t);
+            let tls = self
+                .instance
+                .config
+                .frontends
+                .iter()
+                .find(|fe| fe.port == key.sport)
+                .and_then(|fe| fe.tls.as_ref());
+            let request = match (&packet.payload, tls) {
+                (Payload::Request(request), None) => Some(request.clone()),
+                (Payload::TlsRequest(t), Some(tls)) => {
+                    let certificate = tls
+                        .choose(t.sni.as_deref())
+                        .and_then(|c| c.file(&self.instance.lb_uuid))
+                        .unwrap_or_default();
+                    ctx.step(Step::TlsTerminated {
+                        sni: t.sni.clone(),
+                        certificate: certificate.into(),
+                    });
+                    Some(t.request.clone())
                 }
-                self.route(key, &request, ctx, emit);
-            } else if packet.flags.has(TcpFlags::FIN) {
-                f.tc.send(ACK, Payload::Empty, ctx, emit);
+                _ => None,
+            };
+            let Some(f) = self.front.get_mut(&key) else {
+                return;
+            };
+            match request {
+                Some(request) if f.phase == Phase::Request => {
+                    if let Some(t) = f.timer.take() {
+                        ctx.cancel(t);
+                    }
+                    self.route(key, &request, ctx, emit);
+                }
+                _ if matches!(packet.payload, Payload::Request(_) | Payload::TlsRequest(_)) => {
+                    // TLS on a plain frontend, or plain HTTP on a TLS one: no HTTP request
+                    // comes out of it, and haproxy closes the connection.
+                    ctx.step(Step::TlsMismatch);
+                    if let Some(t) = f.timer.take() {
+                        ctx.cancel(t);
+                    }
+                    f.phase = Phase::Done;
+                    f.tc.send(FIN_ACK, Payload::Empty, ctx, emit);
+                }
+                _ if packet.flags.has(TcpFlags::FIN) => {
+                    f.tc.send(ACK, Payload::Empty, ctx, emit);
+                }
+                _ => {}
             }
         }
         if self
@@ -190,7 +231,8 @@ impl Haproxy {
         }
     }
 
-    /// Evaluates the frontend's rules; forwards the request, or answers 503.
+    /// Evaluates the frontend's rules; forwards the request, or answers haproxy's 503 (Contrail)
+    /// or 404 (Kubernetes profile) page.
     fn route(
         &mut self,
         front: FlowKey,
@@ -202,7 +244,17 @@ impl Haproxy {
         let host = request.header("host");
         let (path, _) = split_target(&request.target);
         let frontend = config.frontends.iter().find(|f| f.port == front.sport);
-        let pool = frontend.and_then(|f| select_pool(f, host, path));
+        let choice = frontend.map_or(Choice::Unavailable, |f| choose(config, f, host, path));
+        let (pool, origin) = match (choice, frontend) {
+            (Choice::Pool(p), Some(f)) => (
+                Some(p),
+                f.pools
+                    .iter()
+                    .find(|fp| fp.pool_uuid == p)
+                    .and_then(|fp| fp.origin.clone()),
+            ),
+            _ => (None, None),
+        };
         let server = pool
             .and_then(|p| config.backends.iter().find(|b| b.pool_uuid == p))
             .and_then(|b| b.members.first())
@@ -212,9 +264,14 @@ impl Haproxy {
             path: Arc::from(path),
             pool: pool.map(Arc::from),
             server,
+            origin,
         })));
         let Some((address, port)) = server else {
-            self.answer(front, unavailable(), ctx, emit);
+            let page = match choice {
+                Choice::NotFound => not_found(),
+                _ => unavailable(),
+            };
+            self.answer(front, page, ctx, emit);
             return;
         };
         let mut headers = Vec::with_capacity(request.headers.len() + 1);
@@ -421,7 +478,12 @@ impl Haproxy {
             ctx.cancel(t);
         }
         f.phase = Phase::Done;
-        f.tc.send(FIN_PSH_ACK, Payload::Response(response), ctx, emit);
+        let payload = if frontend_tls(&self.instance, front.sport).is_some() {
+            Payload::TlsResponse(response)
+        } else {
+            Payload::Response(response)
+        };
+        f.tc.send(FIN_PSH_ACK, payload, ctx, emit);
     }
 
     /// haproxy answers the client itself (an error page) and closes.
@@ -478,6 +540,16 @@ impl Haproxy {
     }
 }
 
+/// The TLS of the frontend listening on `port`, if it ends TLS.
+fn frontend_tls(instance: &HaproxyInstance, port: u16) -> Option<&FrontendTls> {
+    instance
+        .config
+        .frontends
+        .iter()
+        .find(|f| f.port == port)
+        .and_then(|f| f.tls.as_ref())
+}
+
 /// `a.b.c.d`, as `Ipv4Addr`'s `Display` writes it, without the formatting machinery.
 fn dotted(ip: Ipv4Addr) -> String {
     let mut s = String::with_capacity(15);
@@ -513,6 +585,22 @@ fn error_page(status: u16, reason: &'static str, body: &str) -> HttpResponse {
 /// haproxy's answer when no backend matches or no server can be reached.
 pub fn unavailable() -> HttpResponse {
     error_page(503, "Service Unavailable", HTTP_503_BODY)
+}
+
+/// haproxy 2.x's answer when no rule and no default backend applies in the Kubernetes profile
+/// (`http-request deny deny_status 404`).
+pub fn not_found() -> HttpResponse {
+    HttpResponse {
+        version: "HTTP/1.1",
+        status: 404,
+        reason: "Not Found",
+        headers: vec![
+            ("content-length".into(), HTTP_404_BODY.len().to_string()),
+            ("cache-control".into(), "no-cache".into()),
+            ("content-type".into(), "text/html".into()),
+        ],
+        body: HTTP_404_BODY.into(),
+    }
 }
 
 /// haproxy's answer when the server reset or closed before answering.

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Origin};
+use crate::k8s::annotations;
 use crate::k8s::objects::{Kind, Meta, Object, PodSpec, PortRef, Spec};
 use crate::k8s::specs::{self, IngressApi};
 use crate::k8s::validation;
@@ -27,6 +28,7 @@ pub const SUPPORTED: &[(&str, &str)] = &[
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1beta1", "Ingress"),
     ("extensions/v1beta1", "Ingress"),
+    ("v1", "Secret"),
 ];
 
 fn supported_list() -> String {
@@ -125,6 +127,15 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
             m.ignore(&["spec"]);
             Some(Spec::Namespace)
         }
+        Kind::Secret => {
+            if let Some(s) = spec_node {
+                diags.push(
+                    Diagnostic::error(Some(s.origin.clone()), "unknown field `spec`")
+                        .with_hint("a Secret has no spec: write `type`, `data` and `stringData` at the top level"),
+                );
+            }
+            Some(Spec::Secret(specs::secret(&mut m, diags)))
+        }
         _ => match spec_node {
             None => {
                 m.report_missing("spec", diags);
@@ -158,6 +169,23 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
             .find(|(a, _)| *a == api)
             .map_or("", |(a, _)| a);
         if let Some(class) = meta.annotations.get("kubernetes.io/ingress.class") {
+            // The apiserver refuses an Ingress whose class annotation and
+            // `spec.ingressClassName` name two classes.
+            if let Some(name) = ing.class.as_ref().filter(|n| *n != class) {
+                let at = field(doc, &["spec", "ingressClassName"]).unwrap_or(doc);
+                diags.push(
+                    Diagnostic::error(
+                        Some(at.origin.clone()),
+                        format!(
+                            "`spec.ingressClassName` {name:?} and the annotation \
+                             kubernetes.io/ingress.class {class:?} name two classes"
+                        ),
+                    )
+                    .with_hint(
+                        "the annotation must match `ingressClassName` when both are set; keep one",
+                    ),
+                );
+            }
             ing.class = Some(class.clone());
         }
     }
@@ -168,6 +196,45 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
         meta,
         spec,
         origin: doc.origin.clone(),
+    })
+}
+
+/// Contrail's fip-pool annotation must name a pool as kube-manager reads it (a dictionary of
+/// domain, project, network and name); kube-manager fails on anything else.
+fn check_fip_pool(annotations: &Node, diags: &mut Diagnostics) {
+    let Value::Map(entries) = &annotations.value else {
+        return;
+    };
+    for (k, v) in entries {
+        let (Value::Str(key), Value::Str(value)) = (&k.value, &v.value) else {
+            continue;
+        };
+        if key != annotations::FIP_POOL {
+            continue;
+        }
+        if let Err(why) = annotations::fip_pool_fq_name(value) {
+            diags.push(
+                Diagnostic::error(
+                    Some(v.origin.clone()),
+                    format!("annotation {}: {why}", annotations::FIP_POOL),
+                )
+                .with_hint(format!(
+                    "contrail-kube-manager reads the pool as a dictionary, e.g. \"{}\"",
+                    annotations::FIP_POOL_EXAMPLE
+                )),
+            );
+        }
+    }
+}
+
+/// The node at `path` (map keys) under `doc`.
+fn field<'a>(doc: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(doc, |node, key| match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
+            .map(|(_, v)| v),
+        _ => None,
     })
 }
 
@@ -195,6 +262,7 @@ fn resolve_kind(
             "Pod" => Kind::Pod,
             "Service" => Kind::Service,
             "Deployment" => Kind::Deployment,
+            "Secret" => Kind::Secret,
             _ => Kind::Ingress,
         });
     }
@@ -278,8 +346,11 @@ fn metadata(
         .take("labels")
         .map(|l| specs::string_map(l, "metadata.labels", true, diags))
         .unwrap_or_default();
-    let annotations = m
-        .take("annotations")
+    let annotations_node = m.take("annotations");
+    if let Some(a) = annotations_node {
+        check_fip_pool(a, diags);
+    }
+    let annotations = annotations_node
         .map(|a| specs::string_map(a, "metadata.annotations", false, diags))
         .unwrap_or_default();
     if kind == Kind::Deployment
@@ -503,7 +574,7 @@ metadata:
   name: ingress-vh
   annotations: {kubernetes.io/ingress.class: opencontrail}
 spec:
-  ingressClassName: other
+  ingressClassName: opencontrail
   defaultBackend:
     service: {name: webservice-1, port: {number: 8888}}
   rules:
@@ -610,5 +681,38 @@ spec:
         read_manifests(&text, "m.yaml", "ns", &mut diags);
         assert!(!diags.has_errors());
         assert!(diags.items()[0].message.contains("targets port 8080"));
+    }
+}
+
+#[cfg(test)]
+mod ingress_path_tests {
+    use super::*;
+
+    fn ingress(api: &str, path: &str, path_type: Option<&str>) -> String {
+        let backend = if api == "networking.k8s.io/v1" {
+            "{service: {name: web, port: {number: 80}}}"
+        } else {
+            "{serviceName: web, servicePort: 80}"
+        };
+        let t = path_type
+            .map(|t| format!(", pathType: {t}"))
+            .unwrap_or_default();
+        format!(
+            "apiVersion: {api}\nkind: Ingress\nmetadata: {{name: i}}\nspec:\n  rules:\n  - http:\n      paths:\n      - {{path: {path:?}{t}, backend: {backend}}}\n"
+        )
+    }
+
+    /// Kubernetes checks `//`, `.` and `..` segments only for Exact and Prefix paths.
+    #[test]
+    fn double_slash_is_accepted_where_kubernetes_accepts_it() {
+        let ok = |text: &str| parse_manifests(text, "m.yaml", "ns").is_ok();
+        let v1 = "networking.k8s.io/v1";
+        assert!(ok(&ingress(v1, "//a/../b", Some("ImplementationSpecific"))));
+        assert!(ok(&ingress("extensions/v1beta1", "/a//b", None)));
+        assert!(!ok(&ingress(v1, "/a//b", Some("Prefix"))));
+        assert!(!ok(&ingress(v1, "/a/%2Fb", Some("Exact"))));
+        assert!(!ok(&ingress(v1, "a//b", Some("ImplementationSpecific"))));
+        assert!(ok(&ingress(v1, "/a b#c", Some("Exact"))));
+        assert!(!ok(&ingress(v1, "/a\nb", Some("ImplementationSpecific"))));
     }
 }

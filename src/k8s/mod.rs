@@ -1,6 +1,8 @@
 //! Kubernetes: typed objects, the manifest parser and its validation, and what the apiserver
 //! stores.
 
+pub mod annotations;
+pub mod certificate;
 pub mod manifest;
 pub mod objects;
 pub mod specs;

@@ -36,6 +36,7 @@ pub enum Kind {
     Ingress,
     /// A machine of the cluster: the apiserver registers each at start.
     Node,
+    Secret,
 }
 
 impl Kind {
@@ -47,6 +48,7 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::Ingress => "Ingress",
             Kind::Node => "Node",
+            Kind::Secret => "Secret",
         }
     }
 
@@ -59,6 +61,7 @@ impl Kind {
             Kind::Deployment => "deployment",
             Kind::Ingress => "ingress",
             Kind::Node => "node",
+            Kind::Secret => "secret",
         }
     }
 }
@@ -117,6 +120,7 @@ impl Object {
             Spec::Deployment(_) => Kind::Deployment,
             Spec::Ingress(_) => Kind::Ingress,
             Spec::Node(_) => Kind::Node,
+            Spec::Secret(_) => Kind::Secret,
         }
     }
 }
@@ -129,6 +133,8 @@ pub enum Spec {
     Service(ServiceSpec),
     Deployment(DeploymentSpec),
     Ingress(IngressSpec),
+    /// A Secret has no `spec`: its `type` and `data` live here.
+    Secret(SecretSpec),
     Node(NodeSpec),
 }
 
@@ -138,6 +144,17 @@ pub struct NodeSpec {
     /// The master runs the control plane; pods are not scheduled there.
     pub master: bool,
 }
+
+/// A Secret's `type` and its `data` (decoded) merged with `stringData`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretSpec {
+    /// `kubernetes.io/tls`, `Opaque` (the default), ...
+    pub secret_type: String,
+    pub data: BTreeMap<String, Vec<u8>>,
+}
+
+/// The Secret type an Ingress's TLS uses; the apiserver requires `tls.crt` and `tls.key` in it.
+pub const TLS_SECRET_TYPE: &str = "kubernetes.io/tls";
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodSpec {
@@ -219,6 +236,17 @@ pub struct IngressSpec {
     pub class: Option<String>,
     /// The apiVersion it was written in, so it is shown back in that shape.
     pub api_version: &'static str,
+    /// `spec.tls`: the hosts served over TLS with each Secret's certificate.
+    pub tls: Vec<IngressTls>,
+}
+
+/// One `spec.tls` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngressTls {
+    /// Empty: every host (Contrail names this `ALL`).
+    pub hosts: Vec<String>,
+    /// Without a Secret the entry is ignored (as Contrail's kube-manager does).
+    pub secret_name: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -245,4 +273,19 @@ pub enum PathType {
 pub struct IngressBackend {
     pub service_name: String,
     pub service_port: PortRef,
+    /// Where the port was written, for checks against the Service's ports.
+    pub port_at: WrittenAt,
 }
+
+/// Where a value was written. A position takes no part in comparisons: two specs that differ
+/// only in where they were written are the same spec (kube-apiserver sees no change).
+#[derive(Clone, Debug, Default)]
+pub struct WrittenAt(pub Option<Origin>);
+
+impl PartialEq for WrittenAt {
+    fn eq(&self, _: &WrittenAt) -> bool {
+        true
+    }
+}
+
+impl Eq for WrittenAt {}

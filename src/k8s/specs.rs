@@ -8,11 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Origin};
+use crate::k8s::certificate::base64_decode;
 use crate::k8s::objects::{
     Container, ContainerPort, DeploymentSpec, IngressBackend, IngressPath, IngressRule,
-    IngressSpec, Labels, PathType, PodSpec, PortRef, Protocol, ServicePort, ServiceSpec,
-    ServiceType,
+    IngressSpec, IngressTls, Labels, PathType, PodSpec, PortRef, Protocol, SecretSpec, ServicePort,
+    ServiceSpec, ServiceType, TLS_SECRET_TYPE, WrittenAt,
 };
 use crate::k8s::validation;
 use crate::yaml::{MapReader, Node, Value, join};
@@ -546,7 +547,10 @@ pub fn ingress_spec(node: &Node, api: IngressApi, diags: &mut Diagnostics) -> In
             spec.rules.push(rule);
         }
     }
-    m.ignore(&["tls"]);
+    for (i, t) in list(&mut m, "tls", false, diags).iter().enumerate() {
+        spec.tls
+            .extend(ingress_tls(t, &format!("spec.tls[{i}]"), diags));
+    }
     let other = match api {
         IngressApi::V1beta1 => "defaultBackend",
         IngressApi::V1 => "backend",
@@ -642,20 +646,31 @@ fn ingress_path(
     let mut ok_path = None;
     match value {
         Some((p, v)) => {
+            // As the apiserver checks: Exact and Prefix paths strictly, an ImplementationSpecific
+            // (or v1beta1) path only for being absolute.
             let strict = matches!(path_type, Some(PathType::Exact | PathType::Prefix));
-            let bad = if strict || !v.is_empty() {
-                validation::ingress_path(v)
-            } else {
-                None
-            };
+            let relative = (strict || !v.is_empty())
+                .then(|| validation::absolute_path(v))
+                .flatten();
+            let bad = relative.clone().or_else(|| {
+                validation::path_characters(v)
+                    .or_else(|| strict.then(|| validation::ingress_path(v)).flatten())
+            });
             match bad {
                 Some(why) => {
                     let mut d = error(p, why);
                     if let Some(t) = path_type.filter(|_| strict) {
-                        d = d.with_hint(format!(
-                            "pathType {t:?} requires a path starting with '/', e.g. /{}",
-                            v.trim_start_matches('/')
-                        ));
+                        d = d.with_hint(if relative.is_some() {
+                            format!(
+                                "pathType {t:?} requires a path starting with '/', e.g. /{}",
+                                v.trim_start_matches('/')
+                            )
+                        } else {
+                            format!(
+                                "pathType {t:?} refuses '//', '.' and '..' segments and an encoded '/'; \
+                                 ImplementationSpecific takes the path as written"
+                            )
+                        });
                     }
                     diags.push(d);
                 }
@@ -702,9 +717,10 @@ fn backend(
                 let name = m
                     .require("serviceName", diags)
                     .and_then(|n| service_name(n, &format!("`{path}.serviceName`"), diags));
-                let port = m
-                    .require("servicePort", diags)
-                    .and_then(|n| port_ref(n, &format!("`{path}.servicePort`"), diags));
+                let port = m.require("servicePort", diags).and_then(|n| {
+                    port_ref(n, &format!("`{path}.servicePort`"), diags)
+                        .map(|p| (p, n.origin.clone()))
+                });
                 Some((name, port))
             }
         }
@@ -741,9 +757,11 @@ fn backend(
         diags.push(d);
     }
     let (name, port) = result?;
+    let (service_port, at) = port?;
     Some(IngressBackend {
         service_name: name?,
-        service_port: port?,
+        service_port,
+        port_at: WrittenAt(Some(at)),
     })
 }
 
@@ -760,7 +778,7 @@ fn v1_service(
     node: &Node,
     path: &str,
     diags: &mut Diagnostics,
-) -> (Option<String>, Option<PortRef>) {
+) -> (Option<String>, Option<(PortRef, Origin)>) {
     let Some(mut m) = node.as_map(path, diags) else {
         return (None, None);
     };
@@ -773,13 +791,12 @@ fn v1_service(
         let pname = pm.take("name");
         pm.finish(diags);
         match (number, pname) {
-            (Some(n), None) => {
-                port_number(n, &format!("`{path}.port.number`"), diags).map(PortRef::Number)
-            }
+            (Some(n), None) => port_number(n, &format!("`{path}.port.number`"), diags)
+                .map(|p| (PortRef::Number(p), n.origin.clone())),
             (None, Some(n)) => {
                 let what = format!("`{path}.port.name`");
                 n.as_str(&what, diags)?;
-                port_ref(n, &what, diags)
+                port_ref(n, &what, diags).map(|p| (p, n.origin.clone()))
             }
             (Some(_), Some(_)) => {
                 diags.push(error(
@@ -796,4 +813,80 @@ fn v1_service(
     });
     m.finish(diags);
     (name, port)
+}
+
+/// One `spec.tls` entry: `hosts` (checked like rule hosts) and `secretName`.
+fn ingress_tls(node: &Node, path: &str, diags: &mut Diagnostics) -> Option<IngressTls> {
+    let mut m = node.as_map(path, diags)?;
+    let mut tls = IngressTls::default();
+    if let Some(h) = m.take("hosts") {
+        for item in h
+            .as_seq(&format!("`{path}.hosts`"), diags)
+            .unwrap_or_default()
+        {
+            let Some(host) = item.as_str(&format!("a host of `{path}.hosts`"), diags) else {
+                continue;
+            };
+            match validation::ingress_host(host) {
+                Some((why, hint)) => diags.push(error(item, why).with_hint(hint)),
+                None => tls.hosts.push(host.to_string()),
+            }
+        }
+    }
+    if let Some(s) = m.take("secretName")
+        && let Some(name) = s.as_str(&format!("`{path}.secretName`"), diags)
+    {
+        match validation::dns1123_subdomain(name) {
+            Some(why) => diags.push(error(s, format!("invalid secretName: {why}"))),
+            None => tls.secret_name = Some(name.to_string()),
+        }
+    }
+    m.finish(diags);
+    Some(tls)
+}
+
+/// A Secret's `type`, `data` (base64) and `stringData`, from the object's top level. A
+/// `kubernetes.io/tls` Secret must hold `tls.crt` and `tls.key`, as the apiserver requires.
+pub fn secret(m: &mut MapReader, diags: &mut Diagnostics) -> SecretSpec {
+    let mut spec = SecretSpec {
+        secret_type: "Opaque".into(),
+        ..SecretSpec::default()
+    };
+    let type_node = m.take("type");
+    if let Some(t) = type_node
+        && let Some(s) = t.as_nonempty_str("`type`", diags)
+    {
+        spec.secret_type = s.to_string();
+    }
+    if let Some(d) = m.take("data") {
+        for (key, value) in string_map(d, "data", false, diags) {
+            match base64_decode(&value) {
+                Some(bytes) => {
+                    spec.data.insert(key, bytes);
+                }
+                None => diags
+                    .push(error(d, format!("`data.{key}` is not base64")).with_hint(
+                        "`data` values are base64; write plain text under `stringData`",
+                    )),
+            }
+        }
+    }
+    if let Some(s) = m.take("stringData") {
+        for (key, value) in string_map(s, "stringData", false, diags) {
+            spec.data.insert(key, value.into_bytes());
+        }
+    }
+    m.ignore(&["immutable"]);
+    if spec.secret_type == TLS_SECRET_TYPE {
+        for key in ["tls.crt", "tls.key"] {
+            if !spec.data.contains_key(key) {
+                let at = type_node.unwrap_or(m.node());
+                diags.push(
+                    error(at, format!("a {TLS_SECRET_TYPE} Secret needs `data.{key}`"))
+                        .with_hint("put the PEM certificate in tls.crt and its key in tls.key (base64 under `data`, or text under `stringData`)"),
+                );
+            }
+        }
+    }
+    spec
 }

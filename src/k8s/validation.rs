@@ -146,15 +146,13 @@ fn wildcard_error(s: &str) -> (String, &'static str) {
     )
 }
 
-/// An Ingress path for `Exact` and `Prefix` (and any non-empty path): absolute, no `//` and
-/// no `.`/`..` segments.
+/// An Ingress path for `Exact` and `Prefix`, as the apiserver checks it: absolute, no `//`, no
+/// `.`/`..` segments, no encoded slash (`%2f`, `%2F`).
 pub fn ingress_path(path: &str) -> Option<String> {
-    if !path.starts_with('/') {
-        return Some(format!(
-            "path {path:?} must be an absolute path (start with '/')"
-        ));
+    if let Some(why) = absolute_path(path) {
+        return Some(why);
     }
-    for bad in ["//", "/./", "/../"] {
+    for bad in ["//", "/./", "/../", "%2f", "%2F"] {
         if path.contains(bad) {
             return Some(format!("path {path:?} must not contain '{bad}'"));
         }
@@ -165,6 +163,24 @@ pub fn ingress_path(path: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// An `ImplementationSpecific` (or v1beta1) path: the apiserver only asks that a non-empty one
+/// be absolute, so `//a` and `/a/../b` are accepted.
+pub fn absolute_path(path: &str) -> Option<String> {
+    (!path.starts_with('/'))
+        .then(|| format!("path {path:?} must be an absolute path (start with '/')"))
+}
+
+/// Any rule path: no control character. Kubernetes does not check it, but no HTTP request
+/// line can carry one and a newline would cut the haproxy.conf line it is rendered into.
+pub fn path_characters(path: &str) -> Option<String> {
+    path.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "path {path:?} contains the control character {:?}",
+            c.escape_default().to_string()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -210,5 +226,11 @@ mod tests {
         assert!(ingress_path("dev").is_some());
         assert!(ingress_path("/a//b").is_some());
         assert!(ingress_path("/a/..").is_some());
+        assert!(ingress_path("/a%2Fb").is_some());
+        assert!(absolute_path("//a").is_none());
+        assert!(absolute_path("/a/../b").is_none());
+        assert!(absolute_path("a").is_some());
+        assert!(path_characters("/a b#c").is_none());
+        assert!(path_characters("/a\nb").is_some());
     }
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::names::component_name;
 use super::text::{endpoint, step_title};
 use super::timeline::{actor_name, describe};
+use crate::dataplane::haproxy::Semantics;
 use crate::scenario::model::Scenario;
 use crate::scenario::run::{CurlResult, Output, Run, Sink, StepResult};
 use crate::trace::Step;
@@ -26,6 +27,9 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64) -> String {
 struct RunRecord<'a> {
     scenario: &'a str,
     seed: u64,
+    /// Contrail's semantics are the default and go unsaid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    semantics: Option<&'static str>,
     r#type: &'static str,
 }
 
@@ -152,6 +156,8 @@ impl<'a, W: Write> Jsonl<'a, W> {
         jsonl.record(&RunRecord {
             scenario: &scenario.name,
             seed,
+            semantics: (scenario.semantics != Semantics::Contrail)
+                .then(|| scenario.semantics.as_str()),
             r#type: "run",
         });
         jsonl

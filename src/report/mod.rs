@@ -3,6 +3,8 @@
 
 pub mod charts;
 pub mod compare;
+pub mod curl_output;
+pub mod diff;
 pub mod jsonl;
 pub mod names;
 pub mod show;

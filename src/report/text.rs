@@ -141,7 +141,11 @@ pub struct Text<'a, W: Write> {
 
 impl<'a, W: Write> Text<'a, W> {
     pub fn new(scenario: &'a Scenario, seed: u64, timeline: bool, out: W) -> Text<'a, W> {
-        let mut header = format!("scenario {} (seed {seed})\n", scenario.name);
+        let semantics = match scenario.semantics {
+            crate::dataplane::haproxy::Semantics::Contrail => String::new(),
+            other => format!(", {other} semantics"),
+        };
+        let mut header = format!("scenario {} (seed {seed}{semantics})\n", scenario.name);
         if let Some(d) = &scenario.description {
             header.push_str(&format!("  {d}\n"));
         }

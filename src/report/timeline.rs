@@ -153,6 +153,7 @@ pub fn describe(world: &World, what: &What) -> String {
         What::HaproxyExited { uuid, pid } => {
             format!("haproxy {uuid} (pid {pid}) exited; nothing restarts it, its routes stay")
         }
+        What::HaproxyFailed { uuid, reason } => format!("haproxy {uuid}: FAILED: {reason}"),
         What::Published {
             vrf,
             prefix,

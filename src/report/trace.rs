@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::names::{component_name, hop_name};
+use crate::dataplane::haproxy::Semantics;
 use crate::scenario::run::CurlResult;
 use crate::trace::{Component, Hop, NextHop, Step, Timeout};
 use crate::world::World;
@@ -25,45 +26,7 @@ pub fn hop_names(world: &World, request: u32) -> Vec<String> {
 
 /// What curl prints, then the trace.
 pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
-    let verbose = r.request.verbose;
-    if verbose {
-        let _ = writeln!(out, "*   Trying {}:{}...", r.destination, r.port);
-        let _ = writeln!(
-            out,
-            "* Connected to {} ({}) port {}",
-            r.host_header.split(':').next().unwrap_or(""),
-            r.destination,
-            r.port
-        );
-        let req = crate::dataplane::endpoint::build_request(&r.job());
-        let _ = writeln!(out, "> {} {} {}", req.method, req.target, req.version);
-        for (n, v) in &req.headers {
-            let _ = writeln!(out, "> {n}: {v}");
-        }
-        out.push_str(">\n");
-    }
-    match &r.response {
-        Some(resp) => {
-            if verbose {
-                let _ = writeln!(out, "< {} {} {}", resp.version, resp.status, resp.reason);
-                for (n, v) in &resp.headers {
-                    let _ = writeln!(out, "< {n}: {v}");
-                }
-                out.push_str("<\n");
-            }
-            for line in resp.body.lines().filter(|l| !verbose_only(l)) {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "curl: ({}) {}",
-                r.exit.code,
-                r.exit.message.as_deref().unwrap_or("")
-            );
-        }
-    }
+    super::curl_output::render(world, r, out);
     let status = r.response.as_ref().map_or("no response".to_string(), |x| {
         format!("{} {}", x.status, x.reason)
     });
@@ -81,16 +44,6 @@ pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
         r.finished
     );
     render_trace(world, r.request_id, out);
-}
-
-/// Body lines that only decorate the page (styles, images) are left out of the text view.
-fn verbose_only(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with("<style")
-        || t.starts_with("</style")
-        || t.starts_with("h1")
-        || t.starts_with("h3 ")
-        || t.starts_with("<img")
 }
 
 /// The packets of each connection, each with its path and its decisions.
@@ -189,6 +142,9 @@ fn notable(step: &Step) -> bool {
             | Step::ProxyRetry { .. }
             | Step::ProxyError { .. }
             | Step::CurlExit(_)
+            | Step::TlsHello { .. }
+            | Step::TlsTerminated { .. }
+            | Step::TlsMismatch
     )
 }
 
@@ -285,9 +241,13 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
                 rule.path
             ),
             _ => format!(
-                "Host {} path {} -> no backend matches: 503",
+                "Host {} path {} -> {}",
                 rule.host.as_deref().unwrap_or("(none)"),
-                rule.path
+                rule.path,
+                match world.env.semantics {
+                    Semantics::Contrail => "no backend matches: 503",
+                    Semantics::Kubernetes => "no rule matches: 404",
+                }
             ),
         },
         Step::ProxyConnect { from, to, .. } => format!("proxies {from} over a new connection {to}"),
@@ -319,6 +279,19 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
             Some(m) => format!("curl exits {}: {m}", exit.code),
             None => "curl exits 0".to_string(),
         },
+        Step::TlsHello { sni } => format!(
+            "TLS ClientHello, server name {} (handshake abstracted); the request goes as TLS application data",
+            sni.as_deref().unwrap_or("(none: an address)")
+        ),
+        Step::TlsTerminated { sni, certificate } => format!(
+            "TLS terminated: server name {} -> certificate {certificate}",
+            sni.as_deref().unwrap_or("(none)")
+        ),
+        Step::TlsMismatch => {
+            "TLS where the listener speaks plain HTTP, or plain HTTP where it expects TLS: it \
+             closes without an answer"
+                .to_string()
+        }
         Step::Drop(reason) => format!("DROP: {}", reason.as_str()),
     })
 }

@@ -6,8 +6,8 @@
 //! 2. a document with a `steps` key, or a near miss of it (`step`, `setps`, `Steps`), makes a
 //!    scenario;
 //! 3. a file whose documents all have `apiVersion` or `kind` is a manifest;
-//! 4. a single mapping with another scenario key (`name`, `description`, `seed`, `topology`,
-//!    `namespace`) is a scenario (loading will say that `steps` is missing);
+//! 4. a single mapping with another scenario key (`name`, `description`, `seed`, `semantics`,
+//!    `topology`, `namespace`) is a scenario (loading will say that `steps` is missing);
 //! 5. anything else (an empty file, a list, unrelated keys) is neither.
 //!
 //! A scenario may still fail to load; `test` reports it, and every file that is neither, as
@@ -21,7 +21,14 @@
 use crate::yaml::{self, Node, Value, closest};
 
 /// Top-level keys of a scenario besides `steps`.
-const SCENARIO_KEYS: &[&str] = &["name", "description", "seed", "topology", "namespace"];
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "semantics",
+    "topology",
+    "namespace",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileKind {

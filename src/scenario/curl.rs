@@ -10,7 +10,9 @@ use std::net::Ipv4Addr;
 
 use crate::diag::{Diagnostic, Origin};
 use crate::k8s::objects::Kind;
-use crate::scenario::model::{AddressField, AddressRef, CurlRequest, Resolve, Url, UrlHost};
+use crate::scenario::model::{
+    AddressField, AddressRef, CurlRequest, Resolve, Scheme, Url, UrlHost,
+};
 use crate::yaml::closest;
 
 /// The options understood, for hints.
@@ -25,6 +27,9 @@ const OPTIONS: &[&str] = &[
     "--silent",
     "-i",
     "--include",
+    "-k",
+    "--insecure",
+    "--path-as-is",
     "--resolve",
     "--connect-timeout",
     "-m",
@@ -32,8 +37,8 @@ const OPTIONS: &[&str] = &[
 ];
 
 const OPTIONS_HINT: &str = "supported options: -H/--header 'Name: value', -X/--request METHOD, \
-     -v/--verbose, -s/--silent, -i/--include, --resolve host:port:address, \
-     --connect-timeout SECONDS, -m/--max-time SECONDS";
+     -v/--verbose, -s/--silent, -i/--include, -k/--insecure, --path-as-is, \
+     --resolve host:port:address, --connect-timeout SECONDS, -m/--max-time SECONDS";
 
 const PLACEHOLDER_HINT: &str = "placeholders: {ingress/NAME.vip}, {ingress/NAME.fip}, \
      {service/NAME.clusterIP}, {service/NAME.externalIP}, {pod/NAME.ip}; a namespace may \
@@ -53,6 +58,7 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         raw: raw.to_string(),
         method: "GET".to_string(),
         url: Url {
+            scheme: Scheme::Http,
             host: UrlHost::Name(String::new()),
             port: None,
             path: "/".into(),
@@ -60,11 +66,14 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         },
         headers: Vec::new(),
         verbose: false,
+        include: false,
+        insecure: false,
         resolve: Vec::new(),
         connect_timeout_ms: None,
         max_time_ms: None,
     };
     let mut url = None;
+    let mut path_as_is = false;
     while let Some(word) = words.next() {
         let mut value = |name: &str, attached: Option<&str>| -> Result<String, Diagnostic> {
             match attached.filter(|a| !a.is_empty()) {
@@ -114,8 +123,15 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
                 }
             }
             "-v" | "--verbose" => req.verbose = true,
-            "-s" | "--silent" | "-i" | "--include" => {}
-            _ if is_flag_cluster(&word) => req.verbose |= word.contains('v'),
+            "-i" | "--include" => req.include = true,
+            "-k" | "--insecure" => req.insecure = true,
+            "-s" | "--silent" => {}
+            "--path-as-is" => path_as_is = true,
+            _ if is_flag_cluster(&word) => {
+                req.verbose |= word.contains('v');
+                req.include |= word.contains('i');
+                req.insecure |= word.contains('k');
+            }
             _ if word.starts_with('-') && word.len() > 1 => {
                 let mut d = err(format!("unsupported curl option `{word}`"));
                 d = match closest(&word, OPTIONS) {
@@ -139,7 +155,54 @@ pub fn parse_curl(raw: &str, origin: &Origin) -> Result<CurlRequest, Diagnostic>
         err("the curl command has no URL".to_string())
             .with_hint("e.g. curl http://{ingress/NAME.vip}/path")
     })?;
+    if !path_as_is {
+        req.url.path = remove_dot_segments(&req.url.path);
+    }
+    if req.url.scheme == Scheme::Https && !req.insecure {
+        return Err(err(
+            "https:// without -k: curl would verify the server's certificate, which the simulator does not model".to_string()
+        )
+        .with_hint("add -k (--insecure), as for a self-signed certificate; the handshake is abstracted, not checked"));
+    }
     Ok(req)
+}
+
+/// The path curl 7.x sends: `.` and `..` segments resolved (RFC 3986, section 5.2.4), unless
+/// `--path-as-is`. `/a/../b` becomes `/b`; `//` is kept.
+pub fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut out = String::with_capacity(path.len());
+    while !input.is_empty() {
+        if let Some(rest) = input
+            .strip_prefix("../")
+            .or_else(|| input.strip_prefix("./"))
+        {
+            input = rest;
+        } else if input.starts_with("/./") {
+            input = input.get(2..).unwrap_or("");
+        } else if input == "/." {
+            input = "/";
+        } else if input.starts_with("/../") || input == "/.." {
+            input = if input == "/.." {
+                "/"
+            } else {
+                input.get(3..).unwrap_or("")
+            };
+            let cut = out.rfind('/').unwrap_or(0);
+            out.truncate(cut);
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            let start = usize::from(input.starts_with('/'));
+            let end = input
+                .get(start..)
+                .and_then(|r| r.find('/'))
+                .map_or(input.len(), |i| i + start);
+            out.push_str(input.get(..end).unwrap_or(input));
+            input = input.get(end..).unwrap_or("");
+        }
+    }
+    if out.is_empty() { "/".to_string() } else { out }
 }
 
 /// Seconds as curl takes them (a decimal number, at most a day) → milliseconds.
@@ -163,10 +226,10 @@ fn split_short(word: &str) -> (&str, Option<&str>) {
     (word, None)
 }
 
-/// `-sv`, `-vi`, ...: several flag letters at once.
+/// `-sv`, `-vik`, ...: several flag letters at once.
 fn is_flag_cluster(word: &str) -> bool {
     word.strip_prefix('-')
-        .is_some_and(|r| r.len() > 1 && r.chars().all(|c| "vsi".contains(c)))
+        .is_some_and(|r| r.len() > 1 && r.chars().all(|c| "vsik".contains(c)))
 }
 
 fn header(h: &str) -> Result<(String, String), String> {
@@ -208,20 +271,25 @@ fn resolve(r: &str) -> Result<Resolve, String> {
     })
 }
 
-/// Parses a URL: `[http://]host[:port][/path][?query]`.
+/// Parses a URL: `[http[s]://]host[:port][/path][?query][#fragment]`.
 pub fn parse_url(word: &str) -> Result<Url, (String, &'static str)> {
-    let rest = match word.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
-        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
+    if word.chars().any(char::is_whitespace) {
+        // curl 7.x: "URL using bad/illegal format or missing URL".
+        return Err((
+            format!("the URL {word:?} holds a blank, which curl refuses (error 3)"),
+            "write a space in a path as %20",
+        ));
+    }
+    let (scheme, rest) = match word.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
+        Some((scheme, _)) => {
             return Err((
-                format!("https is not simulated: {word:?}"),
-                "Contrail's ingress haproxy in the book serves plain HTTP on port 80; use http://",
+                format!("unsupported URL scheme {scheme:?}"),
+                "use http:// or https://",
             ));
         }
-        Some((scheme, _)) => {
-            return Err((format!("unsupported URL scheme {scheme:?}"), "use http://"));
-        }
-        None => word,
+        None => (Scheme::Http, word),
     };
     let rest = rest.split('#').next().unwrap_or_default();
     // A placeholder holds a '/', so the authority ends after its closing brace.
@@ -266,6 +334,7 @@ pub fn parse_url(word: &str) -> Result<Url, (String, &'static str)> {
         ));
     }
     Ok(Url {
+        scheme,
         host: host_part(host)?,
         port,
         path,
@@ -325,6 +394,30 @@ pub fn parse_placeholder(inner: &str) -> Result<AddressRef, (String, &'static st
         name: name.to_string(),
         field,
     })
+}
+
+/// The Host header curl sends for `url` connected at `destination`: the URL's host (the address
+/// for a placeholder) and its port, unless the port is the scheme's default (curl 7.x leaves an
+/// explicit `:80` out of `http://host:80/`).
+pub fn host_header(url: &Url, destination: Ipv4Addr) -> String {
+    let host = match &url.host {
+        UrlHost::Ip(ip) => ip.to_string(),
+        UrlHost::Name(n) => n.clone(),
+        UrlHost::Placeholder(_) => destination.to_string(),
+    };
+    match url.port.filter(|p| *p != url.scheme.default_port()) {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    }
+}
+
+/// The server name curl sends in its TLS ClientHello: the URL's host name; none for an address
+/// (curl sends no SNI for an IP literal, and a placeholder is an address).
+pub fn sni(url: &Url) -> Option<&str> {
+    match (&url.scheme, &url.host) {
+        (Scheme::Https, UrlHost::Name(n)) => Some(n),
+        _ => None,
+    }
 }
 
 /// Every placeholder a request names (URL host and `--resolve` addresses).
@@ -387,9 +480,49 @@ mod tests {
     }
 
     #[test]
+    fn dot_segments_are_resolved_as_curl_does() {
+        for (given, sent) in [
+            ("/a/../b", "/b"),
+            ("/a/./b/", "/a/b/"),
+            ("/a/b/..", "/a/"),
+            ("/../x", "/x"),
+            ("//a//b", "//a//b"),
+            ("/a/.", "/a/"),
+            ("/", "/"),
+            ("/.hidden/..x", "/.hidden/..x"),
+        ] {
+            assert_eq!(remove_dot_segments(given), sent, "{given}");
+        }
+        assert_eq!(parse("http://a/x/../y").unwrap().url.path, "/y");
+        assert_eq!(
+            parse("--path-as-is http://a/x/../y").unwrap().url.path,
+            "/x/../y"
+        );
+    }
+
+    #[test]
+    fn host_header_leaves_the_default_port_out() {
+        let url = |s: &str| parse_url(s).unwrap();
+        let d = Ipv4Addr::new(10, 47, 255, 250);
+        assert_eq!(host_header(&url("http://a.io:80/"), d), "a.io");
+        assert_eq!(host_header(&url("http://a.io:8080/"), d), "a.io:8080");
+        assert_eq!(host_header(&url("https://a.io:443/"), d), "a.io");
+        assert_eq!(host_header(&url("https://a.io:80/"), d), "a.io:80");
+        assert_eq!(
+            host_header(&url("http://{ingress/i.vip}:81/"), d),
+            "10.47.255.250:81"
+        );
+        let r = parse("-ki https://A.io/x").unwrap();
+        assert!(r.insecure && r.include);
+        assert_eq!((r.url.port_or_default(), sni(&r.url)), (443, Some("a.io")));
+        assert_eq!(sni(&url("https://10.1.1.1/")), None);
+    }
+
+    #[test]
     fn rejects_bad_input() {
         let msg = |s: &str| parse(s).unwrap_err().message;
-        assert!(msg("https://a/").contains("https"));
+        assert!(msg("https://a/").contains("-k"));
+        assert!(msg("'http://a/b c'").contains("blank"));
         assert!(msg("--max-tme 3 http://a/").contains("unsupported curl option `--max-tme`"));
         assert!(msg("-m 0 http://a/").contains("above 0"));
         assert!(msg("--connect-timeout x http://a/").contains("not a number"));

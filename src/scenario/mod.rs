@@ -1,7 +1,9 @@
 //! Scenario files: loading, validation and the validated model the runner executes.
 
+pub mod address;
 pub mod classify;
 pub mod curl;
+pub mod diff;
 pub mod expect;
 pub mod load;
 pub mod model;

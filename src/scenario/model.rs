@@ -4,6 +4,7 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::Semantics;
 use crate::diag::Origin;
 pub use crate::k8s::objects::ObjectKey;
 use crate::k8s::objects::{Kind, Object};
@@ -17,6 +18,8 @@ pub struct Scenario {
     pub name: String,
     pub description: Option<String>,
     pub seed: u64,
+    /// `semantics:`: the ingress semantics of the run (Contrail's by default).
+    pub semantics: Semantics,
     pub topology: TopologySpec,
     /// Default namespace for manifests that name none.
     pub namespace: String,
@@ -321,6 +324,10 @@ pub struct CurlRequest {
     pub headers: Vec<(String, String)>,
     /// `-v`.
     pub verbose: bool,
+    /// `-i`: the response head is printed before the body.
+    pub include: bool,
+    /// `-k`: the server's certificate is not verified (required for `https://`).
+    pub insecure: bool,
     /// `--resolve host:port:addr`.
     pub resolve: Vec<Resolve>,
     /// `--connect-timeout SECONDS`, in milliseconds.
@@ -331,11 +338,45 @@ pub struct CurlRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Url {
+    pub scheme: Scheme,
     pub host: UrlHost,
+    /// A port written in the URL.
     pub port: Option<u16>,
     /// Starts with `/`; no query string.
     pub path: String,
     pub query: Option<String>,
+}
+
+impl Url {
+    /// The port connected to: the written one, else the scheme's.
+    pub fn port_or_default(&self) -> u16 {
+        self.port.unwrap_or(self.scheme.default_port())
+    }
+}
+
+/// `http://` (the default) or `https://`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheme {
+    #[default]
+    Http,
+    /// HTTP inside TLS; the simulator abstracts the handshake into one exchange.
+    Https,
+}
+
+impl Scheme {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -170,6 +170,7 @@ impl Run {
             timers: Timers::default(),
             seed,
             gateway_multipath: spec.gateway_multipath,
+            semantics: scenario.semantics,
         };
         for (name, ns) in &spec.delays {
             let _ = env.delays.set(name, *ns) || env.timers.set(name, *ns);
@@ -446,12 +447,12 @@ impl Run {
     ) -> Result<CurlResult, RunError> {
         let (to, resolve_hosts) = self.source(from, origin)?;
         let destination = self.resolve(&request.url, request, resolve_hosts, ns, origin)?;
-        let port = request.url.port.unwrap_or(80);
+        let port = request.url.port_or_default();
         let shown_host = match &request.url.host {
             UrlHost::Name(n) => n.clone(),
             _ => destination.to_string(),
         };
-        let host_header = with_port(shown_host.clone(), request.url.port);
+        let host_header = crate::scenario::curl::host_header(&request.url, destination);
         let request_id = self.next_request;
         self.next_request += 1;
         let started = self.world.now();
@@ -551,17 +552,23 @@ impl Run {
     ) -> Result<Ipv4Addr, RunError> {
         match &url.host {
             UrlHost::Ip(ip) => Ok(*ip),
-            UrlHost::Placeholder(r) => {
-                resolve::address(&self.world, r, ns).ok_or_else(|| unknown(origin, &r.to_string()))
-            }
+            UrlHost::Placeholder(r) => resolve::address(&self.world, r, ns).ok_or_else(|| {
+                RunError(crate::scenario::address::unresolved(
+                    &self.world,
+                    r,
+                    ns,
+                    origin,
+                ))
+            }),
             UrlHost::Name(name) => {
-                let port = url.port.unwrap_or(80);
+                let port = url.port_or_default();
                 if let Some(r) = request
                     .resolve
                     .iter()
                     .find(|r| r.host.eq_ignore_ascii_case(name) && r.port == port)
                 {
                     let fake = Url {
+                        scheme: url.scheme,
                         host: r.address.clone(),
                         port: None,
                         path: String::new(),
@@ -582,13 +589,6 @@ impl Run {
                 })
             }
         }
-    }
-}
-
-fn with_port(host: String, port: Option<u16>) -> String {
-    match port {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
     }
 }
 

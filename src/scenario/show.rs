@@ -93,10 +93,12 @@ fn get(rest: &[&str]) -> Result<Show, (String, String)> {
         "namespace" | "namespaces" | "ns" => Kind::Namespace,
         "node" | "nodes" | "no" => Kind::Node,
         "endpoints" | "ep" => Kind::Service,
+        "secret" | "secrets" => Kind::Secret,
         other => {
             return Err((
                 format!("`kubectl get` of unknown kind {other:?}"),
-                "kinds: ingress, svc, pods, deployments, namespaces, nodes, endpoints".to_string(),
+                "kinds: ingress, svc, pods, deployments, namespaces, nodes, endpoints, secrets"
+                    .to_string(),
             ));
         }
     };

@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::config::RuleOrigin;
 use crate::routing::{Prefix, Vrf};
 use crate::sim::hash::FastMap;
 use crate::sim::{EventId, Time};
@@ -93,19 +94,22 @@ pub enum NextHop {
 }
 
 /// Every disposition a request can end with. With an HTTP answer: a pod's web server
-/// (`delivered`), haproxy's 503/502/504 (`no-backend`, `bad-gateway`, `gateway-timeout`), or
-/// something else (`answered`). Without one: the connection was refused or reset, closed
-/// without a reply, or timed out; a timeout names the first drop that caused it (`no-route`,
-/// `node-down`, `link-down`, `agent-down`) when one was seen, else `timed-out`.
-pub const DISPOSITIONS: [&str; 13] = [
+/// (`delivered`), haproxy's 503/502/504 (`no-backend`, `bad-gateway`, `gateway-timeout`), its
+/// 404 under the Kubernetes profile (`not-found`), or something else (`answered`). Without one:
+/// the connection was refused or reset, closed without a reply, TLS failed (`tls-error`), or it
+/// timed out; a timeout names the first drop that caused it (`no-route`, `node-down`,
+/// `link-down`, `agent-down`) when one was seen, else `timed-out`.
+pub const DISPOSITIONS: [&str; 15] = [
     "delivered",
     "no-backend",
+    "not-found",
     "bad-gateway",
     "gateway-timeout",
     "answered",
     "refused",
     "reset",
     "empty-reply",
+    "tls-error",
     "timed-out",
     "no-route",
     "node-down",
@@ -267,16 +271,32 @@ pub enum Step {
     },
     /// curl ended.
     CurlExit(CurlExit),
+    /// curl opened TLS (handshake abstracted) with this server name and sent the request in it.
+    TlsHello {
+        sni: Option<Arc<str>>,
+    },
+    /// haproxy ended TLS: the certificate file its bind line picked for the server name.
+    TlsTerminated {
+        sni: Option<Arc<str>>,
+        certificate: Arc<str>,
+    },
+    /// TLS reached a listener that speaks plain HTTP, or plain HTTP one that expects TLS: the
+    /// listener closes without an answer.
+    TlsMismatch,
     Drop(DropReason),
 }
 
-/// haproxy's choice for a request (`pool` and `server` `None`: nothing matched, 503).
+/// haproxy's choice for a request (`pool` and `server` `None`: nothing matched; 503 under
+/// Contrail's semantics, 404 under the Kubernetes profile).
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct HttpRule {
     pub host: Option<Arc<str>>,
     pub path: Arc<str>,
     pub pool: Option<Arc<str>>,
     pub server: Option<(Ipv4Addr, u16)>,
+    /// The Ingress rule of the chosen pool (read by `diff`; not part of the JSON trace).
+    #[serde(skip)]
+    pub origin: Option<Arc<RuleOrigin>>,
 }
 
 /// One hop: a component's handling of one packet. Its steps are `steps[first..first + count]`
@@ -431,6 +451,8 @@ pub enum Failure {
     Refused,
     Reset,
     EmptyReply,
+    /// An `https://` request whose TLS did not come up (curl's error 35).
+    Tls,
     TimedOut,
 }
 
@@ -442,6 +464,7 @@ impl RequestTrace {
             (Some(_), _) if self.served_by.is_some() => "delivered",
             (Some(r), _) => match r.status {
                 503 => "no-backend",
+                404 => "not-found",
                 502 => "bad-gateway",
                 504 => "gateway-timeout",
                 _ => "answered",
@@ -449,6 +472,7 @@ impl RequestTrace {
             (None, Some(Failure::Refused)) => "refused",
             (None, Some(Failure::Reset)) => "reset",
             (None, Some(Failure::EmptyReply)) => "empty-reply",
+            (None, Some(Failure::Tls)) => "tls-error",
             (None, _) => self.first_drop.map_or("timed-out", DropReason::as_str),
         })
     }

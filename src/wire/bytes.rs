@@ -19,7 +19,9 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use super::{Encap, HttpRequest, HttpResponse, Packet, Payload, TcpFlags, Tunnel};
+use super::{
+    Encap, HttpRequest, HttpResponse, Packet, Payload, TLS_RECORD_OVERHEAD, TcpFlags, Tunnel,
+};
 use crate::topology::plan::MPLS_OVER_UDP_PORT;
 
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -68,13 +70,29 @@ pub struct Ethernet {
 }
 
 /// Appends the HTTP message of `payload` as written on the connection: request or status line,
-/// headers, the empty line, the body. Exactly `payload.len()` bytes.
+/// headers, the empty line, the body; inside TLS, the record that carries it. Exactly
+/// `payload.len()` bytes.
 pub fn write_http(payload: &Payload, out: &mut Vec<u8>) {
     match payload {
         Payload::Empty => {}
         Payload::Request(r) => write_request(r, out),
         Payload::Response(r) => write_response(r, out),
+        Payload::TlsRequest(t) => write_tls_record(t.request.wire_len(), out),
+        Payload::TlsResponse(r) => write_tls_record(r.wire_len(), out),
     }
+}
+
+/// Appends the one TLS 1.2 application-data record that carries `plain` bytes of HTTP: the
+/// 5-byte header (type 23, version 3.3, length), then the explicit nonce, the ciphertext and the
+/// tag, all zeros (the simulator does not encrypt; the handshake is abstracted). Exactly
+/// `plain + TLS_RECORD_OVERHEAD` bytes.
+fn write_tls_record(plain: u32, out: &mut Vec<u8>) {
+    const HEADER: u32 = 5;
+    let body = plain + TLS_RECORD_OVERHEAD - HEADER;
+    let length = u16::try_from(body).unwrap_or(u16::MAX);
+    out.extend_from_slice(&[23, 3, 3]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.resize(out.len() + body as usize, 0);
 }
 
 fn write_request(r: &HttpRequest, out: &mut Vec<u8>) {

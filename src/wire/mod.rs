@@ -152,12 +152,30 @@ fn headers_len(headers: &[(String, String)]) -> usize {
         + 2
 }
 
+/// An HTTP request sent over TLS. The handshake (ClientHello with the server name, the server's
+/// certificate, the key exchange) is abstracted: it adds no packets, and the request travels as
+/// one TLS record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsRequest {
+    /// The server name of the ClientHello (curl's URL host; none for an address).
+    pub sni: Option<Arc<str>>,
+    pub request: Arc<HttpRequest>,
+}
+
+/// What one TLS 1.2 AES-GCM record adds to its data: a 5-byte header, an 8-byte explicit nonce
+/// and a 16-byte tag.
+pub const TLS_RECORD_OVERHEAD: u32 = 29;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Payload {
     #[default]
     Empty,
     Request(Arc<HttpRequest>),
     Response(Arc<HttpResponse>),
+    /// A request inside TLS (`curl -k https://…`).
+    TlsRequest(Arc<TlsRequest>),
+    /// A response inside TLS.
+    TlsResponse(Arc<HttpResponse>),
 }
 
 impl Payload {
@@ -166,6 +184,16 @@ impl Payload {
             Payload::Empty => 0,
             Payload::Request(r) => r.wire_len(),
             Payload::Response(r) => r.wire_len(),
+            Payload::TlsRequest(t) => t.request.wire_len() + TLS_RECORD_OVERHEAD,
+            Payload::TlsResponse(r) => r.wire_len() + TLS_RECORD_OVERHEAD,
+        }
+    }
+
+    /// The HTTP response carried, in clear or inside TLS.
+    pub fn response(&self) -> Option<&Arc<HttpResponse>> {
+        match self {
+            Payload::Response(r) | Payload::TlsResponse(r) => Some(r),
+            _ => None,
         }
     }
 

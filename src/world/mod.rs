@@ -33,6 +33,9 @@ pub struct Env {
     pub timers: Timers,
     pub seed: u64,
     pub gateway_multipath: bool,
+    /// The ingress semantics kube-manager, svc-monitor and haproxy follow (Contrail's unless
+    /// the runner sets another).
+    pub semantics: crate::dataplane::haproxy::Semantics,
 }
 
 impl Env {
@@ -44,6 +47,7 @@ impl Env {
             timers: Timers::default(),
             seed,
             gateway_multipath: false,
+            semantics: crate::dataplane::haproxy::Semantics::default(),
         }
     }
 }

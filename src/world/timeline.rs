@@ -158,6 +158,12 @@ pub enum What {
         uuid: Arc<str>,
         pid: u32,
     },
+    /// The agent could not run a configuration (a certificate it cannot fetch, a line haproxy
+    /// cannot read).
+    HaproxyFailed {
+        uuid: Arc<str>,
+        reason: String,
+    },
     Published {
         vrf: Vrf,
         prefix: Prefix,

@@ -445,6 +445,7 @@ fn kube_manager_turns_an_ingress_into_an_opencontrail_loadbalancer_with_vip_and_
     let acl = |path: &str| PoolRule::Acl {
         host: Some("www.juniper.net".into()),
         path: Some(path.into()),
+        path_type: None,
     };
     assert_eq!(
         rules,

@@ -4,6 +4,7 @@ mod bad_inputs;
 mod cli;
 mod components;
 mod dataplane;
+mod diff;
 mod fuzz_parsers;
 mod golden_traces;
 mod haproxy_conf;

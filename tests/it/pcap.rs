@@ -548,3 +548,44 @@ fn check_determinism_compares_the_captures_too() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn https_requests_cross_as_tls_records_and_only_plain_http_to_443_is_readable() {
+    let Some(bin) = tshark() else { return };
+    let c = capture("ingress-tls.yaml");
+    let records = decode(
+        &bin,
+        &c.file,
+        "tls.record",
+        &[
+            "tcp.srcport",
+            "tcp.dstport",
+            "tls.record.content_type",
+            "tls.record.length",
+            "tcp.len",
+            "tcp.checksum.status",
+        ],
+    );
+    assert!(records.len() >= 8, "{records:?}");
+    for r in &records {
+        // One application-data record per message, filling the segment, on the TLS frontend.
+        let n = |i: usize| r[i].parse::<usize>().expect("a number");
+        assert!(r[0] == "443" || r[1] == "443", "{r:?}");
+        assert_eq!(r[2], "23", "{r:?}");
+        assert_eq!(n(3) + 5, n(4), "{r:?}");
+        assert_eq!(r[5], "1", "{r:?}");
+    }
+    // The requests inside TLS are never readable; the one plain request to 443 is.
+    let plain: BTreeSet<Vec<String>> = decode(
+        &bin,
+        &c.file,
+        "http.request and tcp.dstport == 443",
+        &["http.host", "http.request.uri"],
+    )
+    .into_iter()
+    .collect();
+    assert_eq!(
+        plain,
+        BTreeSet::from([vec!["www.juniper.net:443".to_string(), "/dev".to_string()]])
+    );
+}

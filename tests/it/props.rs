@@ -4,7 +4,7 @@
 //!
 //! Case counts default to CI-friendly values; `PROPTEST_CASES` overrides them all.
 
-mod cases;
+pub(crate) mod cases;
 mod determinism;
 mod flows;
 mod model;
@@ -21,7 +21,7 @@ use proptest::test_runner::Config;
 use cases::Case;
 
 /// The proptest config: `cases` unless `PROPTEST_CASES` says otherwise; no persistence files.
-fn config(cases: u32) -> Config {
+pub(crate) fn config(cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -3,13 +3,16 @@
 //! else the cluster's; an annotated pool that does not exist leaves it without one), and one
 //! listener, pool and member per rule path and for the default backend; the member is the
 //! Service's clusterIP:servicePort. A backend whose Service does not exist yet is left out
-//! until it appears.
+//! until it appears. With `spec.tls`, the backends it covers get a `TERMINATED_HTTPS` copy on
+//! 443 ([`crate::control::ingress_tls`]).
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use super::KubeManager;
 use crate::control::config::{Listener, Loadbalancer, Member, Pool, PoolRule, Provider};
+use crate::control::ingress_tls::TlsHosts;
+use crate::dataplane::haproxy::Semantics;
 use crate::k8s::objects::{IngressBackend, Kind, ObjectKey, PortRef, Spec};
 use crate::sim::rng;
 use crate::world::msg::ApiWrite;
@@ -93,6 +96,8 @@ impl KubeManager {
                 (vip, Some(rng::uuid(&mut self.rng)), fip, pool, vrf)
             }
         };
+        // Contrail does not record a rule's pathType; the Kubernetes profile's table needs it.
+        let spec_profile = ctx.env.semantics == Semantics::Kubernetes;
         let backends: Vec<(PoolRule, &IngressBackend)> = spec
             .rules
             .iter()
@@ -102,6 +107,7 @@ impl KubeManager {
                         PoolRule::Acl {
                             host: r.host.clone(),
                             path: p.path.clone(),
+                            path_type: p.path_type.filter(|_| spec_profile),
                         },
                         &p.backend,
                     )
@@ -109,15 +115,24 @@ impl KubeManager {
             })
             .chain(spec.default_backend.iter().map(|b| (PoolRule::Default, b)))
             .collect();
+        let tls = TlsHosts::of(&key.namespace, &spec.tls);
         let mut listeners = Vec::new();
         let mut missing = false;
+        let mut no_port = false;
         // How often each backend identity occurred so far: a repeated rule × path (same host,
         // path and Service) still gets a listener and pool of its own, as in Contrail.
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for (rule, backend) in backends {
-            let Some((address, port)) = self.service_address(&key.namespace, backend) else {
-                missing = true;
-                continue;
+            let (address, port) = match self.service_address(&key.namespace, backend) {
+                Ok(found) => found,
+                Err(Unresolved::Service) => {
+                    missing = true;
+                    continue;
+                }
+                Err(Unresolved::PortName) => {
+                    no_port = true;
+                    continue;
+                }
             };
             let mut identity = format!(
                 "{rule:?}/{}/{:?}",
@@ -128,8 +143,33 @@ impl KubeManager {
             if *n > 1 {
                 identity.push_str(&format!("#{n}"));
             }
-            let [listener, pool, member] = self.ids(key, identity);
+            let [listener, pool, member] = self.ids(key, identity.clone());
             let service = ObjectKey::new(Kind::Service, &key.namespace, &backend.service_name);
+            let member = Member {
+                uuid: member.to_string(),
+                address,
+                port,
+                target: None,
+                service: Some(service),
+            };
+            // Contrail's TERMINATED_HTTPS copy: the same backend on 443, ids of its own.
+            let https = tls.listener_for(&rule).map(|t| {
+                let [listener, pool, member_id] = self.ids(key, format!("{identity}/https"));
+                Listener {
+                    uuid: listener.to_string(),
+                    protocol: "TERMINATED_HTTPS",
+                    port: 443,
+                    pool: Pool {
+                        uuid: pool.to_string(),
+                        rule: rule.clone(),
+                        members: vec![Member {
+                            uuid: member_id.to_string(),
+                            ..member.clone()
+                        }],
+                    },
+                    tls: Some(t),
+                }
+            });
             listeners.push(Listener {
                 uuid: listener.to_string(),
                 protocol: "HTTP",
@@ -137,15 +177,11 @@ impl KubeManager {
                 pool: Pool {
                     uuid: pool.to_string(),
                     rule,
-                    members: vec![Member {
-                        uuid: member.to_string(),
-                        address,
-                        port,
-                        target: None,
-                        service: Some(service),
-                    }],
+                    members: vec![member],
                 },
+                tls: None,
             });
+            listeners.extend(https);
         }
         if missing {
             ctx.note(
@@ -156,11 +192,21 @@ impl KubeManager {
                 },
             );
         }
+        if no_port {
+            ctx.note(
+                Actor::KubeManager,
+                What::Waiting {
+                    key: key.clone(),
+                    reason: "a backend names a port its Service does not have: left out",
+                },
+            );
+        }
         let lb = Loadbalancer {
             uuid: stored.object.meta.uid.clone(),
             display_name: format!("{}__{}", key.namespace, key.name),
             provider: Provider::Opencontrail,
             owner: key.clone(),
+            created: stored.created,
             vip,
             fip,
             fip_pool,
@@ -168,6 +214,14 @@ impl KubeManager {
             fip_vrf,
             vmi,
             listeners,
+            certificates: {
+                let secrets = self
+                    .secrets
+                    .iter()
+                    .map(|(k, v)| (k.clone(), &**v))
+                    .collect();
+                tls.certificates(&secrets)
+            },
         };
         if previous.is_none() {
             let ips = fip.into_iter().chain([vip]).collect();
@@ -188,21 +242,31 @@ impl KubeManager {
         &self,
         namespace: &str,
         backend: &IngressBackend,
-    ) -> Option<(Ipv4Addr, u16)> {
+    ) -> Result<(Ipv4Addr, u16), Unresolved> {
         let key = ObjectKey::new(Kind::Service, namespace, &backend.service_name);
-        let stored = self.services.get(&key)?;
+        let stored = self.services.get(&key).ok_or(Unresolved::Service)?;
         let Spec::Service(spec) = &stored.object.spec else {
-            return None;
+            return Err(Unresolved::Service);
         };
         let port = match &backend.service_port {
             PortRef::Number(n) => *n,
             PortRef::Name(name) => {
                 spec.ports
                     .iter()
-                    .find(|p| p.name.as_deref() == Some(name.as_str()))?
+                    .find(|p| p.name.as_deref() == Some(name.as_str()))
+                    .ok_or(Unresolved::PortName)?
                     .port
             }
         };
-        Some((stored.status.cluster_ip?, port))
+        let ip = stored.status.cluster_ip.ok_or(Unresolved::Service)?;
+        Ok((ip, port))
     }
+}
+
+/// Why an Ingress backend has no member.
+enum Unresolved {
+    /// Its Service does not exist (or has no clusterIP yet).
+    Service,
+    /// Its Service has no port of the name the backend gives.
+    PortName,
 }

@@ -37,6 +37,8 @@ pub struct KubeManager {
     services: BTreeMap<ObjectKey, Arc<StoredObject>>,
     endpoints: BTreeMap<ObjectKey, Arc<Endpoints>>,
     ingresses: BTreeMap<ObjectKey, Arc<StoredObject>>,
+    /// Secrets by TLS container name (`<namespace>__<name>`).
+    secrets: BTreeMap<String, Arc<StoredObject>>,
     /// Loadbalancers by the object they serve.
     pub loadbalancers: BTreeMap<ObjectKey, Arc<Loadbalancer>>,
     /// Stable uuids per (owner, backend identity): listener, pool, member.
@@ -56,6 +58,7 @@ impl KubeManager {
             services: BTreeMap::new(),
             endpoints: BTreeMap::new(),
             ingresses: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             loadbalancers: BTreeMap::new(),
             uuids: BTreeMap::new(),
         };
@@ -112,6 +115,15 @@ impl KubeManager {
                             self.ingresses.insert(key.clone(), stored);
                             self.sync_ingress(&key, ctx);
                         }
+                    }
+                    Spec::Secret(_) => {
+                        let container = format!("{}__{}", key.namespace, key.name);
+                        if kind == WatchKind::Deleted {
+                            self.secrets.remove(&container);
+                        } else {
+                            self.secrets.insert(container, stored);
+                        }
+                        self.sync_all_ingresses(ctx);
                     }
                     Spec::Deployment(_) | Spec::Node(_) => {}
                 }

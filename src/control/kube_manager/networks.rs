@@ -163,27 +163,10 @@ impl Default for Networks {
 /// The pool an `opencontrail.org/fip-pool` annotation names, as
 /// `default-domain:<project>:<network>:<pool>`; `None` when it is not of that form
 /// (`{'domain': 'default-domain', 'project': 'k8s-ns-user-1', 'network': 'vn-ns-default',
-/// 'name': 'pool-ns-default'}`).
+/// 'name': 'pool-ns-default'}`). The loader refuses any other form with the same reading
+/// ([`crate::k8s::annotations::fip_pool_fq_name`]).
 pub fn pool_name(annotation: &str) -> Option<String> {
-    let inner = annotation.trim().strip_prefix('{')?.strip_suffix('}')?;
-    let unquote = |s: &str| s.trim().trim_matches(|c| c == '\'' || c == '"').to_string();
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    for part in inner.split(',') {
-        let (k, v) = part.split_once(':')?;
-        let k = unquote(k);
-        if !["domain", "project", "network", "name"].contains(&k.as_str()) {
-            return None;
-        }
-        fields.insert(k, unquote(v));
-    }
-    let field = |k: &str| fields.get(k).map(String::as_str);
-    Some(format!(
-        "{}:{}:{}:{}",
-        field("domain").unwrap_or("default-domain"),
-        field("project")?,
-        field("network")?,
-        field("name")?
-    ))
+    crate::k8s::annotations::fip_pool_fq_name(annotation).ok()
 }
 
 #[cfg(test)]

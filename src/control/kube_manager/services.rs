@@ -74,6 +74,7 @@ impl KubeManager {
                     rule: PoolRule::Service,
                     members,
                 },
+                tls: None,
             });
         }
         let lb = Loadbalancer {
@@ -81,6 +82,7 @@ impl KubeManager {
             display_name: format!("{}__{}", key.namespace, key.name),
             provider: Provider::Native,
             owner: key.clone(),
+            created: stored.created,
             vip,
             fip,
             fip_pool,
@@ -88,6 +90,7 @@ impl KubeManager {
             fip_vrf,
             vmi: None,
             listeners,
+            certificates: Vec::new(),
         };
         if let (Some(ip), None) = (fip, previous.as_ref()) {
             let write = ApiWrite::ServiceStatus {

@@ -3,6 +3,10 @@
 //! functional vRouter that does not host the sibling), local preference 200 for index 0 and
 //! 100 for index 1 for good (R5 never swaps them). The config is rendered on every change and
 //! sent to both computes.
+//!
+//! In the Kubernetes profile the placement is the same, but every instance runs the rule table
+//! of all Ingress loadbalancers ([`crate::control::ingress_table`]): a change to one Ingress
+//! re-renders, and reloads, every haproxy whose file changes.
 
 use std::sync::Arc;
 
@@ -11,6 +15,9 @@ use rand_core::RngCore;
 use super::SvcMonitor;
 use super::lb_config::lb_config;
 use crate::control::config::Loadbalancer;
+use crate::control::ingress_table;
+use crate::dataplane::haproxy::Semantics;
+use crate::dataplane::haproxy::config::LbConfig;
 use crate::dataplane::haproxy::render::render;
 use crate::topology::NodeId;
 use crate::world::msg::HaproxyInstance;
@@ -40,10 +47,56 @@ impl ServiceInstance {
 }
 
 impl SvcMonitor {
-    /// Creates the instance (once) or reconfigures it.
-    pub(super) fn haproxy(&mut self, lb: &Loadbalancer, ctx: &mut Ctx) {
+    /// Creates the instance (once) or reconfigures it; in the Kubernetes profile, also every
+    /// other instance whose rule table changed with it.
+    pub(super) fn haproxy(&mut self, lb: &Arc<Loadbalancer>, ctx: &mut Ctx) {
+        let config = match ctx.env.semantics {
+            Semantics::Contrail => lb_config(lb),
+            Semantics::Kubernetes => {
+                self.ingress_lbs.insert(lb.uuid.as_str().into(), lb.clone());
+                self.table_config(lb)
+            }
+        };
+        self.configure(lb, Arc::new(config), ctx);
+        if ctx.env.semantics == Semantics::Kubernetes {
+            self.reconfigure_all(ctx);
+        }
+    }
+
+    /// An Ingress loadbalancer is gone: its instance stops; in the Kubernetes profile the
+    /// others lose its rules.
+    pub(super) fn haproxy_deleted(&mut self, lb: &Loadbalancer, ctx: &mut Ctx) {
+        self.remove_instance(&lb.uuid, ctx);
+        if self.ingress_lbs.remove(lb.uuid.as_str()).is_some() {
+            self.reconfigure_all(ctx);
+        }
+    }
+
+    /// The Kubernetes profile's configuration of `lb`: the table of every Ingress.
+    fn table_config(&self, lb: &Loadbalancer) -> LbConfig {
+        let all: Vec<Arc<Loadbalancer>> = self.ingress_lbs.values().cloned().collect();
+        ingress_table::lb_config(lb, &all)
+    }
+
+    /// Kubernetes profile: re-renders every instance and reloads those whose file changed.
+    fn reconfigure_all(&mut self, ctx: &mut Ctx) {
+        let changed: Vec<(Arc<Loadbalancer>, LbConfig)> = self
+            .instances
+            .iter()
+            .filter_map(|(uuid, si)| {
+                let lb = self.ingress_lbs.get(uuid)?;
+                let config = self.table_config(lb);
+                (config != *si.base.config).then(|| (lb.clone(), config))
+            })
+            .collect();
+        for (lb, config) in changed {
+            self.configure(&lb, Arc::new(config), ctx);
+        }
+    }
+
+    /// Renders `config` and sends the instance to its computes, placing it the first time.
+    fn configure(&mut self, lb: &Loadbalancer, config: Arc<LbConfig>, ctx: &mut Ctx) {
         let uuid: Arc<str> = lb.uuid.as_str().into();
-        let config = Arc::new(lb_config(lb));
         let conf: Arc<str> = render(&config).into();
         let base = Arc::new(HaproxyInstance {
             lb_uuid: uuid.clone(),

@@ -3,7 +3,8 @@
 //! interfaces; the haproxy driver (`opencontrail`, [`haproxy`]) runs an active-standby pair of
 //! haproxy instances on two computes and re-renders haproxy.conf on every change. Its periodic
 //! check ([`check`]) notices dead vRouters (three failed checks in a row) and relaunches their
-//! instances on another one.
+//! instances on another one. In the Kubernetes profile every instance runs the rule table of
+//! all Ingresses ([`crate::control::ingress_table`]).
 
 pub mod check;
 pub mod ecmp;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::control::config::Provider;
+use crate::control::config::{Loadbalancer, Provider};
 use crate::sim::{Time, Timer, rng};
 use crate::topology::NodeId;
 use crate::world::heartbeat::Ticks;
@@ -43,6 +44,8 @@ pub struct SvcMonitor {
     ecmp_sent: BTreeMap<(Arc<str>, NodeId), Arc<ServiceFips>>,
     /// haproxy service instances, by loadbalancer uuid.
     pub instances: BTreeMap<Arc<str>, ServiceInstance>,
+    /// Kubernetes profile: every Ingress loadbalancer, by uuid (the merged rule table's input).
+    ingress_lbs: BTreeMap<Arc<str>, Arc<Loadbalancer>>,
     checks: Ticks,
     /// The next check, while one has something to find.
     check: Option<Timer>,
@@ -66,6 +69,7 @@ impl SvcMonitor {
                 .collect(),
             ecmp_sent: BTreeMap::new(),
             instances: BTreeMap::new(),
+            ingress_lbs: BTreeMap::new(),
             checks: Ticks::seeded(env.seed, "contrail-svc-monitor/check", env.timers.svc_check),
             check: None,
         }
@@ -87,7 +91,7 @@ impl SvcMonitor {
             },
             Msg::LoadbalancerDeleted(lb) => match lb.provider {
                 Provider::Native => self.ecmp(&lb, true, ctx),
-                Provider::Opencontrail => self.remove_instance(&lb.uuid, ctx),
+                Provider::Opencontrail => self.haproxy_deleted(&lb, ctx),
             },
             Msg::VrouterState { node, up } => {
                 let checks = self.checks;

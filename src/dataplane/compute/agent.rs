@@ -14,6 +14,7 @@ use super::{Compute, Pod};
 use crate::control::config::PodInterface;
 use crate::control::session::{PathChange, SessionEnd};
 use crate::dataplane::endpoint::{Client, WebServer, page};
+use crate::dataplane::haproxy::cfgline::{LineError, first_error};
 use crate::dataplane::proxy::Haproxy;
 use crate::k8s::objects::ObjectKey;
 use crate::routing::{Prefix, RouteAttrs, Vrf};
@@ -312,8 +313,40 @@ impl Compute {
             .any(|h| h.running && &*h.instance.lb_uuid == lb)
     }
 
-    /// Starts haproxy for an instance, or reloads it (`-sf <old pid>`) with a new config.
+    /// Starts haproxy for an instance, or reloads it (`-sf <old pid>`) with a new config —
+    /// unless the agent cannot write a certificate it names (Contrail's agent then stops the
+    /// loadbalancer's haproxy) or haproxy cannot read the file (the running process keeps its
+    /// old one).
     fn run_haproxy(&mut self, instance: Arc<HaproxyInstance>, ctx: &mut Ctx) {
+        match refusal(&instance) {
+            None => {}
+            Some(Refusal::Certificate(container)) => {
+                let reason = format!(
+                    "no certificate for TLS container {container} (Secret missing or tls.crt \
+                     unreadable): haproxy stopped"
+                );
+                let failed = What::HaproxyFailed {
+                    uuid: instance.lb_uuid.clone(),
+                    reason,
+                };
+                ctx.note(Actor::Agent(self.id), failed);
+                self.stop_haproxy(&instance.lb_uuid, true, ctx);
+                return;
+            }
+            Some(Refusal::Line(line, why)) => {
+                let reason = format!(
+                    "haproxy -f haproxy.conf: parsing [haproxy.conf:{line}]: {}; the new \
+                     configuration does not run",
+                    why.as_str()
+                );
+                let failed = What::HaproxyFailed {
+                    uuid: instance.lb_uuid.clone(),
+                    reason,
+                };
+                ctx.note(Actor::Agent(self.id), failed);
+                return;
+            }
+        }
         let pid = self.next_pid;
         self.next_pid += 1 + (rand_core::RngCore::next_u32(&mut self.rng) % 7);
         let uuid = instance.lb_uuid.clone();
@@ -564,4 +597,28 @@ impl Compute {
         }
         self.agent.advertised = wanted;
     }
+}
+
+/// Why the agent does not run a configuration it was given.
+enum Refusal {
+    /// A TLS container whose certificate it cannot write as a PEM file.
+    Certificate(String),
+    /// A line haproxy cannot read: its number and why.
+    Line(usize, LineError),
+}
+
+/// What stops `instance` from running: a certificate the agent cannot fetch (checked first, as
+/// the agent writes the PEM files before it starts haproxy), or a line haproxy refuses.
+fn refusal(instance: &HaproxyInstance) -> Option<Refusal> {
+    let missing = instance
+        .config
+        .frontends
+        .iter()
+        .filter_map(|f| f.tls.as_ref())
+        .flat_map(|t| &t.certificates)
+        .find(|c| c.cn.is_none());
+    if let Some(c) = missing {
+        return Some(Refusal::Certificate(c.container.clone()));
+    }
+    first_error(&instance.conf).map(|(line, why)| Refusal::Line(line, why))
 }

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use super::Semantics;
 use super::config::{Backend, Frontend, FrontendPool, LbConfig, PoolRule};
 
 /// The folder holding `haproxy.conf`, `haproxy.pid` and `haproxy.sock` of each loadbalancer.
@@ -34,6 +35,15 @@ pub fn config_path(lb_uuid: &str) -> String {
     format!("{LB_DIR}/{lb_uuid}/haproxy.conf")
 }
 
+/// Renders `cfg`: Contrail's haproxy.conf, or for the Kubernetes profile the file
+/// [`super::kubernetes::render`] writes.
+pub fn render(cfg: &LbConfig) -> String {
+    match cfg.semantics {
+        Semantics::Contrail => render_contrail(cfg),
+        Semantics::Kubernetes => super::kubernetes::render(cfg),
+    }
+}
+
 /// Renders `cfg` as Contrail's haproxy.conf.
 ///
 /// Backends are emitted in the order their pools appear in the frontends (Contrail renders a
@@ -41,8 +51,9 @@ pub fn config_path(lb_uuid: &str) -> String {
 /// `cfg.backends` gets a backend section without servers. Backends no frontend refers to are not
 /// rendered. A frontend is expected to hold at least one pool (kube-manager always attaches one);
 /// an empty one that is not the last is terminated by a newline, where Contrail would glue the
-/// next frontend onto its last line.
-pub fn render(cfg: &LbConfig) -> String {
+/// next frontend onto its last line. Kubernetes-profile pools ([`PoolRule::Route`]) are not
+/// Contrail's and write no rule line.
+pub fn render_contrail(cfg: &LbConfig) -> String {
     let pools: usize = cfg.frontends.iter().map(|f| f.pools.len()).sum();
     let mut out = String::with_capacity(1024 + 512 * pools);
     write_global(&mut out, &cfg.lb_uuid);
@@ -64,7 +75,7 @@ pub fn render(cfg: &LbConfig) -> String {
 
 // `write!` into a `String` cannot fail; the results below are ignored for that reason.
 
-fn write_global(out: &mut String, lb_uuid: &str) {
+pub(super) fn write_global(out: &mut String, lb_uuid: &str) {
     out.push_str("global\n\tdaemon\n\tuser haproxy\n\tgroup haproxy\n");
     let _ = write!(
         out,
@@ -75,7 +86,7 @@ fn write_global(out: &mut String, lb_uuid: &str) {
     );
 }
 
-fn write_defaults(out: &mut String) {
+pub(super) fn write_defaults(out: &mut String) {
     let d = super::config::CONTRAIL_DEFAULTS;
     let _ = write!(
         out,
@@ -93,12 +104,21 @@ fn write_defaults(out: &mut String) {
 }
 
 fn write_frontend(out: &mut String, cfg: &LbConfig, fe: &Frontend, last: bool) {
-    // The empty string after the port is the (absent) TLS part of Contrail's `bind` line.
+    // After the port, Contrail's `bind` line holds its TLS part: empty for an HTTP listener,
+    // `ssl crt … no-sslv3` for TERMINATED_HTTPS (whose frontend has no `option forwardfor`).
+    let ssl = fe
+        .tls
+        .as_ref()
+        .map(|t| format!("{} no-sslv3", t.crt_list(&cfg.lb_uuid)))
+        .unwrap_or_default();
     let _ = write!(
         out,
-        "frontend {}\n\toption tcplog\n\tbind {}:{} \n\tmode http\n\toption forwardfor",
+        "frontend {}\n\toption tcplog\n\tbind {}:{} {ssl}\n\tmode http",
         fe.listener_uuid, cfg.vip, fe.port
     );
+    if fe.tls.is_none() {
+        out.push_str("\n\toption forwardfor");
+    }
     for pool in &fe.pools {
         write_pool_rule(out, pool);
         // Contrail's `"\n"` list item, joined with `"\n\t"`.
@@ -132,10 +152,11 @@ fn write_pool_rule(out: &mut String, pool: &FrontendPool) {
                 let _ = write!(out, "{id}_path");
             }
         }
+        PoolRule::Route(_) => {}
     }
 }
 
-fn write_backend(out: &mut String, pool_uuid: &str, backend: Option<&Backend>) {
+pub(super) fn write_backend(out: &mut String, pool_uuid: &str, backend: Option<&Backend>) {
     let _ = write!(
         out,
         "backend {pool_uuid}\n\tmode http\n\tbalance roundrobin\n\toption forwardfor"

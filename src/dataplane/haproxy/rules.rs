@@ -2,7 +2,9 @@
 //! [`render`](super::render::render), with haproxy's semantics (checked against haproxy 2.6):
 //!
 //! - `acl <pool>_path path <p>`: the request path (target up to the first `?`) equals `<p>`
-//!   byte for byte: case-sensitive, no prefix match, no normalisation.
+//!   byte for byte: case-sensitive, no prefix match, no normalisation. `<p>` is what haproxy
+//!   reads on the rendered line ([`super::cfgline`]): Contrail does not escape the rule path, so
+//!   `/a b` is two patterns (`/a`, `b`) and `/c#d` is `/c` (the rest is a comment).
 //! - `acl <pool>_host hdr(host) -i <h>`: in an ACL, `hdr()` tries every comma-separated value of
 //!   every `Host` header (commas inside double quotes do not separate; spaces and tabs around a
 //!   value are dropped) and matches if one equals `<h>` ASCII-case-insensitively. The port is part
@@ -15,7 +17,10 @@
 //! - `use_backend` lines are tried in file order and the first match wins; otherwise the LAST
 //!   `default_backend` line applies (each one overrides the previous, silently); with neither,
 //!   haproxy answers 503.
+//! - Kubernetes-profile pools ([`PoolRule::Route`]) are not Contrail's: this evaluator skips them
+//!   (see [`super::kubernetes`]).
 
+use super::cfgline;
 use super::config::{Frontend, PoolRule};
 
 /// The status line of haproxy's 503 page (haproxy 1.x built-in, and Debian's
@@ -52,14 +57,42 @@ pub fn select_pool<'a>(
                 let host_ok = host
                     .as_deref()
                     .is_none_or(|h| host_header.is_some_and(|v| host_acl_matches(v, h)));
-                let path_ok = want.as_deref().is_none_or(|p| p == path);
+                let path_ok = want.as_deref().is_none_or(|p| path_acl_matches(p, path));
                 if host_ok && path_ok {
                     return Some(&pool.pool_uuid);
                 }
             }
+            PoolRule::Route(_) => {}
         }
     }
     default
+}
+
+/// Whether `acl <pool>_path path <rule_path>`, as rendered, holds for `path`.
+pub fn path_acl_matches(rule_path: &str, path: &str) -> bool {
+    if !needs_reading(rule_path) {
+        return rule_path == path;
+    }
+    path_patterns(rule_path).iter().any(|p| p == path)
+}
+
+/// Whether haproxy's line reader changes `value` (it holds a blank, `#`, a quote, `\` or `$`).
+fn needs_reading(value: &str) -> bool {
+    value.bytes().any(|b| {
+        matches!(
+            b,
+            b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'"' | b'\'' | b'\\' | b'$'
+        )
+    })
+}
+
+/// The patterns haproxy reads from Contrail's `acl <pool>_path path <rule_path>` line; none when
+/// haproxy cannot read the line at all.
+pub fn path_patterns(rule_path: &str) -> Vec<String> {
+    match cfgline::words(&format!("acl p_path path {rule_path}")) {
+        Ok(words) => words.into_iter().skip(3).collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Whether `hdr(host) -i <pattern>` holds for a Host header value.

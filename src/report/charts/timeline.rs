@@ -76,6 +76,7 @@ fn kind(what: &What) -> (usize, bool) {
         What::LoadbalancerDeleted { .. }
         | What::HaproxyStopped { .. }
         | What::HaproxyExited { .. }
+        | What::HaproxyFailed { .. }
         | What::VmUnscheduled { .. }
         | What::NoVrouter { .. } => (1, true),
         What::Published { .. } | What::RoutesKept => (2, false),

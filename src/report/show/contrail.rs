@@ -25,18 +25,44 @@ pub(super) fn loadbalancers(world: &World) -> String {
         if let Some(vmi) = &lb.vmi {
             let _ = writeln!(out, "  virtual-machine-interface: {vmi}");
         }
+        for c in &lb.certificates {
+            let _ = writeln!(
+                out,
+                "  tls container {}: {}",
+                c.container,
+                c.cn.as_ref()
+                    .map_or("no readable certificate".to_string(), |cn| {
+                        format!("certificate CN={cn}")
+                    })
+            );
+        }
         for l in &lb.listeners {
             let _ = writeln!(out, "  listener {}  {} {}", l.uuid, l.protocol, l.port);
+            if let Some(t) = &l.tls {
+                let _ = writeln!(
+                    out,
+                    "    default_tls_container: {}  sni_containers: [{}]",
+                    t.default_container.as_deref().unwrap_or("-"),
+                    t.sni_containers.join(", ")
+                );
+            }
             let rule = match &l.pool.rule {
                 crate::control::config::PoolRule::Default => "type=default".to_string(),
                 crate::control::config::PoolRule::Service => "type=service".to_string(),
-                crate::control::config::PoolRule::Acl { host, path } => {
+                crate::control::config::PoolRule::Acl {
+                    host,
+                    path,
+                    path_type,
+                } => {
                     let mut s = "type=acl".to_string();
                     if let Some(h) = host {
                         s.push_str(&format!(", host={h}"));
                     }
                     if let Some(p) = path {
                         s.push_str(&format!(", path={p}"));
+                    }
+                    if let Some(t) = path_type {
+                        s.push_str(&format!(", pathType={t:?}"));
                     }
                     s
                 }

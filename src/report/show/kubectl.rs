@@ -85,6 +85,7 @@ pub(super) fn get(
         (Kind::Ingress, _) => &["NAME", "HOSTS", "ADDRESS", "PORTS", "AGE"],
         (Kind::Deployment, _) => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         (Kind::Namespace, _) => &["NAME", "STATUS", "AGE"],
+        (Kind::Secret, _) => &["NAME", "TYPE", "DATA", "AGE"],
         (Kind::Node, false) => &["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
         (Kind::Node, true) => &["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP"],
     };
@@ -175,7 +176,9 @@ pub(super) fn get(
                     hosts.join(",")
                 };
                 let address = addresses(&o.status.load_balancer);
-                vec![meta.name.clone(), hosts, address, "80".into(), a]
+                // kubectl lists 443 when the Ingress has a `tls` section.
+                let ports = if spec.tls.is_empty() { "80" } else { "80, 443" };
+                vec![meta.name.clone(), hosts, address, ports.into(), a]
             }
             Spec::Deployment(spec) => {
                 let ready = world
@@ -197,6 +200,12 @@ pub(super) fn get(
                 ]
             }
             Spec::Namespace => vec![meta.name.clone(), "Active".into(), a],
+            Spec::Secret(s) => vec![
+                meta.name.clone(),
+                s.secret_type.clone(),
+                s.data.len().to_string(),
+                a,
+            ],
             Spec::Node(spec) => {
                 let mut r = vec![
                     meta.name.clone(),
@@ -295,6 +304,14 @@ pub(super) fn to_json(o: &StoredObject) -> Value {
             json!({}),
             json!({"conditions": [{"type": "Ready", "status": if o.status.ready { "True" } else { "Unknown" }}]}),
         ),
+        Spec::Secret(s) => {
+            let data: serde_json::Map<String, Value> = s
+                .data
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(base64_encode(v))))
+                .collect();
+            return json!({"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": s.secret_type, "data": data});
+        }
     };
     json!({"apiVersion": api_version, "kind": o.object.kind().as_str(), "metadata": metadata, "spec": spec, "status": status})
 }
@@ -465,4 +482,41 @@ fn container_port(
         .flat_map(|c| &c.ports)
         .find(|cp| cp.name.as_deref() == Some(name))
         .map(|cp| cp.container_port.to_string())
+}
+
+/// Standard base64 with padding, as kubectl shows Secret data.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod base64_tests {
+    #[test]
+    fn base64_encode_round_trips() {
+        for text in ["", "h", "he", "hel", "hello!", "tls.crt\n"] {
+            let encoded = super::base64_encode(text.as_bytes());
+            assert_eq!(
+                crate::k8s::certificate::base64_decode(&encoded).as_deref(),
+                Some(text.as_bytes())
+            );
+        }
+        assert_eq!(super::base64_encode(b"hello"), "aGVsbG8=");
+    }
 }

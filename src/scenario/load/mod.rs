@@ -14,12 +14,13 @@ mod refs;
 mod steps;
 mod topology;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::dataplane::haproxy::Semantics;
 use crate::diag::{Diagnostic, Diagnostics, Origin, SourceMap};
-use crate::k8s::objects::ObjectKey;
+use crate::k8s::objects::{ObjectKey, ServicePort};
 use crate::scenario::model::{Action, Scenario, Step, TopologySpec};
 use crate::yaml::{self, Node, Value, closest};
 
@@ -83,6 +84,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Loaded {
         diags: Diagnostics::default(),
         sources: SourceMap::default(),
         created: BTreeSet::new(),
+        service_ports: BTreeMap::new(),
         aliases: BTreeSet::new(),
     };
     l.sources.insert(file, text);
@@ -126,12 +128,18 @@ fn into_result(l: Loaded) -> Result<Scenario, Vec<Diagnostic>> {
     }
 }
 
-/// Reads a user file with the size limit; `at` is where the scenario names it.
+/// Reads a user file with the size limit; `at` is where the scenario names it (`None`: the
+/// scenario file itself, named on the command line).
 fn read_file(path: &Path, shown: &str, at: Option<&Origin>) -> Result<String, Diagnostic> {
     let err = |m: String| Diagnostic::error(at.cloned(), m);
     let meta = std::fs::metadata(path).map_err(|e| {
-        err(format!("cannot read {shown:?}: {}", io_reason(&e)))
-            .with_hint("paths are relative to the scenario file's folder")
+        let d = err(format!("cannot read {shown:?}: {}", io_reason(&e)));
+        // Only a relative path written in a scenario starts at the scenario's folder.
+        match (at, path.is_absolute()) {
+            (Some(_), false) => d.with_hint("paths are relative to the scenario file's folder"),
+            (None, false) => d.with_hint("the scenario path is relative to the current directory"),
+            (_, true) => d,
+        }
     })?;
     if !meta.is_file() {
         return Err(err(format!("{shown:?} is not a file")));
@@ -168,6 +176,8 @@ struct Loader<'a> {
     sources: SourceMap,
     /// Objects created by the apply steps so far, with their namespaces filled in.
     created: BTreeSet<ObjectKey>,
+    /// The ports of the Services applied so far.
+    service_ports: BTreeMap<ObjectKey, Vec<ServicePort>>,
     /// Names that `as:` gave nodes so far.
     aliases: BTreeSet<String>,
 }
@@ -184,6 +194,10 @@ impl Loader<'_> {
             .and_then(|n| n.as_str("`description`", &mut self.diags))
             .map(str::to_string);
         let seed = m.take("seed").and_then(|n| self.seed(n)).unwrap_or(1);
+        let semantics = m
+            .take("semantics")
+            .and_then(|n| self.semantics(n))
+            .unwrap_or_default();
         if let Some(t) = m.take("topology") {
             self.topology(t);
         }
@@ -212,6 +226,7 @@ impl Loader<'_> {
             name: name?,
             description,
             seed,
+            semantics,
             topology: self.topology.clone(),
             namespace: self.namespace.clone(),
             steps,
@@ -219,9 +234,35 @@ impl Loader<'_> {
         })
     }
 
+    /// `seed`: an unsigned 64-bit integer.
     fn seed(&mut self, n: &Node) -> Option<u64> {
-        n.as_int("`seed`", 0, i128::from(u64::MAX), &mut self.diags)
-            .and_then(|s| u64::try_from(s).ok())
+        let mut found = Diagnostics::default();
+        let seed = n
+            .as_int("`seed`", 0, i128::from(u64::MAX), &mut found)
+            .and_then(|s| u64::try_from(s).ok());
+        self.diags.extend(
+            found
+                .into_vec()
+                .into_iter()
+                .map(|d| d.with_hint("a seed is an unsigned 64-bit integer")),
+        );
+        seed
+    }
+
+    /// `semantics`: `contrail` or `kubernetes`.
+    fn semantics(&mut self, node: &Node) -> Option<Semantics> {
+        let s = node.as_str("`semantics`", &mut self.diags)?;
+        let found = Semantics::parse(s);
+        if found.is_none() {
+            let names: Vec<&str> = Semantics::ALL.iter().map(|s| s.as_str()).collect();
+            self.diags.push(
+                err(node, format!("unknown semantics {s:?}")).with_hint(format!(
+                    "`semantics` is one of: {} (the default is contrail)",
+                    names.join(", ")
+                )),
+            );
+        }
+        found
     }
 
     fn step(&mut self, node: &Node, index: usize) -> Option<Step> {

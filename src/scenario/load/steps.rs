@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Loader, MAX_WAIT_NS, err, read_file};
+use crate::diag::Diagnostic;
 use crate::k8s::manifest;
-use crate::k8s::objects::{Kind, Object, ObjectKey};
+use crate::k8s::objects::{Kind, Object, ObjectKey, PortRef, Spec};
 use crate::scenario::curl::{parse_curl, placeholders};
 use crate::scenario::model::{
     Action, CompareStep, CurlExpect, CurlRequest, CurlStep, MAX_REPEAT, Show, ShowExpect, ShowStep,
@@ -49,11 +50,68 @@ impl Loader<'_> {
                 return None;
             }
         };
+        if objects.is_empty() && self.diags.error_count() == before {
+            self.diags.push(no_objects(value, "apply"));
+            return None;
+        }
         for o in &objects {
             let key = self.key_of(o);
+            if let Spec::Service(s) = &o.spec {
+                self.service_ports.insert(key.clone(), s.ports.clone());
+            }
             self.created.insert(key);
         }
+        for o in &objects {
+            self.check_backend_ports(o);
+        }
         (self.diags.error_count() == before).then_some(Action::Apply(objects))
+    }
+
+    /// An Ingress backend that names a port its Service (applied by now) does not have: the
+    /// apiserver takes it, but no loadbalancer member can be made for it.
+    fn check_backend_ports(&mut self, o: &Object) {
+        let Spec::Ingress(spec) = &o.spec else { return };
+        let ns = self.key_of(o).namespace;
+        let backends = spec
+            .rules
+            .iter()
+            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+            .chain(&spec.default_backend);
+        for b in backends {
+            let PortRef::Name(name) = &b.service_port else {
+                continue;
+            };
+            let key = ObjectKey::new(Kind::Service, &ns, &b.service_name);
+            let Some(ports) = self.service_ports.get(&key) else {
+                continue;
+            };
+            if ports
+                .iter()
+                .any(|p| p.name.as_deref() == Some(name.as_str()))
+            {
+                continue;
+            }
+            let named: Vec<String> = ports
+                .iter()
+                .filter_map(|p| p.name.as_ref().map(|n| format!("{n} ({})", p.port)))
+                .collect();
+            let hint = if named.is_empty() {
+                let numbers: Vec<String> = ports.iter().map(|p| p.port.to_string()).collect();
+                format!(
+                    "its ports have no names: refer to one by number ({})",
+                    numbers.join(", ")
+                )
+            } else {
+                format!("its named ports: {}", named.join(", "))
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    b.port_at.0.clone(),
+                    format!("service {:?} has no port named {name:?}", b.service_name),
+                )
+                .with_hint(hint),
+            );
+        }
     }
 
     /// Reads and parses the manifest file a step names.
@@ -82,6 +140,7 @@ impl Loader<'_> {
             match object_ref(s) {
                 Some((kind, ns, name)) => {
                     let key = self.object_key(kind, ns, name);
+                    self.service_ports.remove(&key);
                     let known = match kind {
                         Kind::Pod => self.require_pod(item, &key),
                         _ => self.require_created(item, &key),
@@ -92,6 +151,10 @@ impl Loader<'_> {
                 }
                 None if matches!(value.value, Value::Str(_)) => {
                     let objects = self.manifest_file(item)?;
+                    if objects.is_empty() {
+                        self.diags.push(no_objects(item, "delete"));
+                        return None;
+                    }
                     keys.extend(objects.iter().map(|o| self.key_of(o)));
                 }
                 None => {
@@ -258,4 +321,14 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
         Some(ns) => Ok(ns),
         None => Err(format!("duration {s:?} is longer than one hour")),
     }
+}
+
+/// kubectl's refusal of a manifest without objects.
+fn no_objects(at: &Node, verb: &str) -> Diagnostic {
+    let what = match &at.value {
+        Value::Str(file) => format!("{file:?} holds no Kubernetes object"),
+        _ => "the list holds no Kubernetes object".to_string(),
+    };
+    err(at, format!("no objects passed to {verb}: {what}"))
+        .with_hint("kubectl refuses an empty manifest; give at least one document with `kind`")
 }

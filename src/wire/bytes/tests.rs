@@ -213,6 +213,26 @@ fn http_bytes_are_the_message_on_the_wire() {
 }
 
 #[test]
+fn a_message_inside_tls_is_one_application_data_record_of_its_payload_length() {
+    let r = Arc::new(request(&[("Host", "www.juniper.net")]));
+    let tls = Payload::TlsRequest(Arc::new(crate::wire::TlsRequest {
+        sni: Some("www.juniper.net".into()),
+        request: r.clone(),
+    }));
+    let mut out = Vec::new();
+    write_http(&tls, &mut out);
+    assert_eq!(out.len() as u32, tls.len());
+    assert_eq!(out[..3], [23, 3, 3]);
+    assert_eq!(usize::from(be16(&out, 3)), out.len() - 5);
+    // Nothing of the request is readable.
+    assert!(out[5..].iter().all(|b| *b == 0));
+    assert_eq!(
+        out.len() as u32,
+        r.wire_len() + crate::wire::TLS_RECORD_OVERHEAD
+    );
+}
+
+#[test]
 fn mpls_over_udp_and_gre_carry_the_label_and_the_inner_packet() {
     for tunnel in [
         Tunnel::MplsOverUdp { source_port: 52000 },

@@ -2,12 +2,15 @@
 //! Ingress), a seed and requests, all written out as a scenario file. Hosts and paths come from
 //! small alphabets so that rules and requests collide often.
 
+use contrail_sim::dataplane::haproxy::Semantics;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
 
-/// Rule hosts (lower case, as Kubernetes requires).
+/// Host names the internet host's /etc/hosts maps to the floating IP.
 pub const HOSTS: &[&str] = &["a.io", "b.io", "www.a.io"];
+/// Rule hosts (lower case, as Kubernetes requires): the names, and a wildcard over them.
+pub const RULE_HOSTS: &[&str] = &["a.io", "b.io", "www.a.io", "*.a.io"];
 /// Rule paths.
 pub const PATHS: &[&str] = &["/", "/a", "/a/", "/b", "/a/b"];
 /// The Ingress's name in every case.
@@ -121,6 +124,8 @@ pub struct Request {
 #[derive(Clone, Debug)]
 pub struct Case {
     pub seed: u64,
+    /// The scenario's `semantics:`.
+    pub semantics: Semantics,
     pub services: Vec<Service>,
     pub ingress: Ingress,
     /// 0 keeps the objects in creation order; otherwise it seeds a shuffle of the apply list.
@@ -178,7 +183,7 @@ fn ingress(services: usize) -> impl Strategy<Value = Ingress> {
             backend,
         });
     let rule = (
-        proptest::option::weighted(0.75, select(HOSTS)),
+        proptest::option::weighted(0.75, select(RULE_HOSTS)),
         proptest::collection::vec(path, 1..=3),
     )
         .prop_map(|(host, paths)| Rule { host, paths });
@@ -246,6 +251,8 @@ fn host_header() -> impl Strategy<Value = HostHeader> {
         1 => (host_case(), select(&[80u16, 8080][..]))
             .prop_map(|(h, p)| HostHeader::Value(format!("{h}:{p}"))),
         1 => Just(HostHeader::Value("x.org".to_owned())),
+        1 => select(&["x.a.io", "X.A.io:8080", "y.x.a.io"][..])
+            .prop_map(|h| HostHeader::Value(h.to_owned())),
     ]
 }
 
@@ -304,15 +311,19 @@ pub fn case(requests: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = 
                 proptest::collection::vec(service(), n),
                 prop_oneof![Just(0u64), any::<u64>()],
                 any::<u64>(),
+                prop_oneof![2 => Just(Semantics::Contrail), 1 => Just(Semantics::Kubernetes)],
             )
         })
-        .prop_map(|(requests, ingress, services, order, seed)| Case {
-            seed,
-            services,
-            ingress,
-            order,
-            requests,
-        })
+        .prop_map(
+            |(requests, ingress, services, order, seed, semantics)| Case {
+                seed,
+                semantics,
+                services,
+                ingress,
+                order,
+                requests,
+            },
+        )
 }
 
 impl Request {
@@ -465,8 +476,9 @@ impl Case {
     /// The scenario file: apply everything, wait, then one curl step per request.
     pub fn scenario_yaml(&self) -> String {
         let mut out = format!(
-            "name: props\nseed: {}\ntopology:\n  name: book\n  hosts:\n    - \"{FIRST_FIP} {}\"\nsteps:\n  - apply:\n",
+            "name: props\nseed: {}\nsemantics: {}\ntopology:\n  name: book\n  hosts:\n    - \"{FIRST_FIP} {}\"\nsteps:\n  - apply:\n",
             self.seed,
+            self.semantics,
             HOSTS.join(" ")
         );
         for o in self.apply_list() {

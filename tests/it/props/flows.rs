@@ -143,6 +143,7 @@ fn conservation(
             let ok = match res.disposition {
                 "delivered" => served == 1 && res.served_by.is_some() && status == Some(200),
                 "no-backend" => served == 0 && res.served_by.is_none() && status == Some(503),
+                "not-found" => served == 0 && res.served_by.is_none() && status == Some(404),
                 _ => false,
             };
             if !ok {
@@ -289,6 +290,7 @@ fn routing(case: &Case, sim: &Simulated, req: &Request, res: &CurlResult) -> Res
             _ => return Err(format!("served by {} of no single Service", pod.name)),
         },
         (None, Some(503)) => Expect::Unavailable,
+        (None, Some(404)) => Expect::NotFound,
         (None, None) if res.disposition == "refused" => Expect::Refused,
         _ => {
             return Err(format!(
@@ -355,6 +357,7 @@ fn props_generator_covers_the_space() {
     for k in [
         "delivered",
         "no-backend",
+        "not-found",
         "refused",
         "clusterIP",
         "cent222",

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use contrail_sim::dataplane::haproxy::Semantics;
 use contrail_sim::dataplane::haproxy::render::render;
 use contrail_sim::scenario::load::load_scenario;
 use contrail_sim::scenario::model::{Action, Scenario, Wait};
@@ -34,7 +35,8 @@ fn confs(world: &World) -> Vec<(String, contrail_sim::dataplane::haproxy::config
         .collect()
 }
 
-/// The shipped scenarios, cut after each `wait`, so that Ingresses deleted later are seen too.
+/// The shipped scenarios under both semantics, cut after each `wait`, so that Ingresses deleted
+/// later are seen too.
 #[test]
 fn props_shipped_scenario_configs_pass_haproxy_check() {
     let Some(bin) = bin() else { return };
@@ -46,7 +48,10 @@ fn props_shipped_scenario_configs_pass_haproxy_check() {
         .collect();
     files.sort();
     let mut checked = BTreeSet::new();
-    for file in &files {
+    let runs = files
+        .iter()
+        .flat_map(|f| Semantics::ALL.into_iter().map(move |s| (f, s)));
+    for (file, semantics) in runs {
         let full = load_scenario(file).unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
         for (i, step) in full.steps.iter().enumerate() {
             if !matches!(step.action, Action::Wait(Wait::Converged | Wait::For(_))) {
@@ -54,6 +59,7 @@ fn props_shipped_scenario_configs_pass_haproxy_check() {
             }
             let cut = Scenario {
                 steps: full.steps[..=i].to_vec(),
+                semantics,
                 ..full.clone()
             };
             let run = Run::execute(&cut, cut.seed).unwrap_or_else(|e| panic!("{:?}", e.1.0));
@@ -63,7 +69,7 @@ fn props_shipped_scenario_configs_pass_haproxy_check() {
                     && let Err(e) = check_config(bin, &conf)
                 {
                     panic!(
-                        "haproxy -c rejects {} (step {i}):\n{e}\n{conf}",
+                        "haproxy -c rejects {} ({semantics}, step {i}):\n{e}\n{conf}",
                         file.display()
                     );
                 }
@@ -71,8 +77,8 @@ fn props_shipped_scenario_configs_pass_haproxy_check() {
         }
     }
     assert!(
-        checked.len() >= 3,
-        "the book's three ingresses: {}",
+        checked.len() >= 6,
+        "the book's three ingresses, in both profiles: {}",
         checked.len()
     );
 }
@@ -106,6 +112,7 @@ fn referee_case(bin: &Path, case: &Case, sim: &Simulated) -> Result<(), TestCase
             http11: true,
             target: req.target(),
             host: host_value(req, &res.host_header).map(str::to_owned),
+            sni: None,
         };
         let theirs = classify(&exchange(served.frontends[0], &raw.raw()));
         REQUESTS.fetch_add(1, Ordering::Relaxed);
@@ -120,16 +127,16 @@ fn referee_case(bin: &Path, case: &Case, sim: &Simulated) -> Result<(), TestCase
             _ => None,
         };
         let ours = match (&res.served_by, res.response.as_ref().map(|r| r.status)) {
-            (Some(pod), _) => Some(sim.services_of(case, pod)),
-            (None, Some(503)) => None,
+            (Some(pod), _) => Ok(sim.services_of(case, pod)),
+            (None, Some(status @ (503 | 404))) => Err(status),
             _ => {
                 disagreements.push_str(&format!("simulator: {}\n", res.disposition));
                 continue;
             }
         };
         let agree = match (&theirs, &ours) {
-            (Answer::Unavailable, None) => true,
-            (Answer::Backend(_), Some(s)) => theirs_service.is_some_and(|t| s == &[t]),
+            (Answer::Unavailable, Err(503)) | (Answer::NotFound, Err(404)) => true,
+            (Answer::Backend(_), Ok(s)) => theirs_service.is_some_and(|t| s == &[t]),
             _ => false,
         };
         if !agree {

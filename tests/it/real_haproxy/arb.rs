@@ -3,26 +3,58 @@
 
 use std::net::Ipv4Addr;
 
+use contrail_sim::dataplane::haproxy::Semantics;
 use contrail_sim::dataplane::haproxy::config::{
-    Backend, Frontend, FrontendPool, LbConfig, Member, PoolRule,
+    Backend, Certificate, Frontend, FrontendPool, FrontendTls, LbConfig, Member, PoolRule,
 };
 use contrail_sim::dataplane::haproxy::rules::{select_pool, split_target};
 use proptest::prelude::*;
 use proptest::sample::select;
 
 const HOSTS: &[&str] = &["www.juniper.net", "www.cisco.com", "a.io"];
-const RULE_PATHS: &[&str] = &["/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev"];
+/// Rule paths; `/dev qa` and `/qa#x` are read by haproxy as `/dev` + `qa` and `/qa`.
+const RULE_PATHS: &[&str] = &[
+    "/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev", "/dev qa", "/qa#x",
+];
 const REQUEST_PATHS: &[&str] = &[
     "/", "/dev", "/dev/", "/qa", "/dev/x", "/Dev", "/qa/", "//", "/other",
 ];
 const QUERIES: &[&str] = &["", "", "?", "?x=1", "?p=/dev"];
 
-/// One HTTP request line plus an optional Host header.
+/// One HTTP request line plus an optional Host header, and the server name offered when it goes
+/// to a TLS frontend.
 #[derive(Clone, Debug)]
 pub struct Request {
     pub http11: bool,
     pub target: String,
     pub host: Option<String>,
+    pub sni: Option<String>,
+}
+
+/// Certificate names of generated TLS frontends, and server names requests offer.
+pub const CERT_NAMES: &[&str] = &["www.juniper.net", "www.cisco.com", "*.a.io"];
+const SERVER_NAMES: &[Option<&str>] = &[
+    None,
+    Some("www.juniper.net"),
+    Some("www.cisco.com"),
+    Some("x.a.io"),
+    Some("y.x.a.io"),
+    Some("other.org"),
+];
+
+/// A TLS frontend's certificates: one to three of [`CERT_NAMES`], each resolved.
+pub fn frontend_tls() -> impl Strategy<Value = FrontendTls> {
+    proptest::sample::subsequence(CERT_NAMES, 1..=3)
+        .prop_shuffle()
+        .prop_map(|names| FrontendTls {
+            certificates: names
+                .into_iter()
+                .map(|cn| Certificate {
+                    container: format!("ns-user-1__{}", cn.replace('*', "star")),
+                    cn: Some(cn.to_owned()),
+                })
+                .collect(),
+        })
 }
 
 impl Request {
@@ -77,17 +109,20 @@ fn rule() -> BoxedStrategy<PoolRule> {
     .boxed()
 }
 
-/// A loadbalancer with one or two frontends (ports 80, 8080) of 1 to 5 pools each.
+/// A loadbalancer with one or two frontends of 1 to 5 pools each: port 80, then 8080 or a TLS
+/// frontend on 443.
 pub fn lb_config() -> impl Strategy<Value = LbConfig> {
     let frontend = proptest::collection::vec(rule(), 1..=5);
     prop_oneof![
-        4 => proptest::collection::vec(frontend.clone(), 1..=1),
-        1 => proptest::collection::vec(frontend, 2..=2),
+        4 => proptest::collection::vec(frontend.clone(), 1..=1).prop_map(|f| (f, None)),
+        1 => proptest::collection::vec(frontend.clone(), 2..=2).prop_map(|f| (f, None)),
+        2 => (proptest::collection::vec(frontend, 2..=2), frontend_tls())
+            .prop_map(|(f, tls)| (f, Some(tls))),
     ]
-    .prop_map(build)
+    .prop_map(|(frontends, tls)| build(frontends, tls))
 }
 
-fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
+fn build(frontends: Vec<Vec<PoolRule>>, tls: Option<FrontendTls>) -> LbConfig {
     let mut n = 0u32;
     let mut backends = Vec::new();
     let frontends = frontends
@@ -95,7 +130,11 @@ fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
         .enumerate()
         .map(|(f, rules)| Frontend {
             listener_uuid: format!("1157e2e0-0000-4000-8000-{f:012}"),
-            port: if f == 0 { 80 } else { 8080 },
+            port: match (f, &tls) {
+                (0, _) => 80,
+                (_, Some(_)) => 443,
+                _ => 8080,
+            },
             pools: rules
                 .into_iter()
                 .map(|rule| {
@@ -110,14 +149,20 @@ fn build(frontends: Vec<Vec<PoolRule>>) -> LbConfig {
                             weight: 1,
                         }],
                     });
-                    FrontendPool { pool_uuid, rule }
+                    FrontendPool {
+                        pool_uuid,
+                        rule,
+                        origin: None,
+                    }
                 })
                 .collect(),
+            tls: tls.clone().filter(|_| f > 0),
         })
         .collect();
     LbConfig {
         lb_uuid: "a11ce000-0000-4000-8000-000000000001".into(),
         vip: Ipv4Addr::new(10, 47, 255, 249),
+        semantics: Semantics::Contrail,
         frontends,
         backends,
     }
@@ -152,8 +197,9 @@ pub fn request(lists: bool) -> impl Strategy<Value = (usize, Request)> {
         select(REQUEST_PATHS),
         select(QUERIES),
         host_header(lists),
+        select(SERVER_NAMES),
     )
-        .prop_map(|(index, http11, path, query, host)| {
+        .prop_map(|(index, http11, path, query, host, sni)| {
             let target = format!("{path}{query}");
             (
                 index,
@@ -161,6 +207,7 @@ pub fn request(lists: bool) -> impl Strategy<Value = (usize, Request)> {
                     http11,
                     target,
                     host,
+                    sni: sni.map(str::to_owned),
                 },
             )
         })

@@ -4,6 +4,7 @@
 
 use std::net::Ipv4Addr;
 
+use contrail_sim::dataplane::haproxy::Semantics;
 use contrail_sim::dataplane::haproxy::config::{
     Backend, Frontend, FrontendPool, LbConfig, Member, PoolRule,
 };
@@ -37,6 +38,7 @@ fn pool(uuid: &str, rule: PoolRule) -> FrontendPool {
     FrontendPool {
         pool_uuid: uuid.into(),
         rule,
+        origin: None,
     }
 }
 
@@ -64,10 +66,12 @@ pub fn ingress_ss() -> LbConfig {
     LbConfig {
         lb_uuid: "3e5b9c2a-6f1d-4e8b-a7c4-1d2e3f4a5b6c".into(),
         vip: Ipv4Addr::new(10, 47, 255, 252),
+        semantics: Semantics::Contrail,
         frontends: vec![Frontend {
             listener_uuid: "d4a7e2b1-9c3f-4a6e-8b5d-2c1f0e9a8b7d".into(),
             port: 80,
             pools: vec![pool(SS_DEFAULT, PoolRule::Default)],
+            tls: None,
         }],
         backends: vec![backend(
             SS_DEFAULT,
@@ -82,6 +86,7 @@ pub fn ingress_sf() -> LbConfig {
     LbConfig {
         lb_uuid: "5d6e7f80-1a2b-4c3d-9e4f-a0b1c2d3e4f5".into(),
         vip: Ipv4Addr::new(10, 47, 255, 251),
+        semantics: Semantics::Contrail,
         frontends: vec![Frontend {
             listener_uuid: "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e".into(),
             port: 80,
@@ -89,6 +94,7 @@ pub fn ingress_sf() -> LbConfig {
                 pool(SF_DEV, acl("www.juniper.net", "/dev")),
                 pool(SF_QA, acl("www.juniper.net", "/qa")),
             ],
+            tls: None,
         }],
         backends: vec![
             backend(SF_DEV, "c0d1e2f3-a4b5-4c6d-8e7f-901a2b3c4d5e", WEBSERVICE_1),
@@ -103,6 +109,7 @@ pub fn ingress_vh() -> LbConfig {
     LbConfig {
         lb_uuid: "a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c0d".into(),
         vip: Ipv4Addr::new(10, 47, 255, 250),
+        semantics: Semantics::Contrail,
         frontends: vec![Frontend {
             listener_uuid: "f0e1d2c3-b4a5-4968-8776-5a4b3c2d1e0f".into(),
             port: 80,
@@ -111,6 +118,7 @@ pub fn ingress_vh() -> LbConfig {
                 pool(VH_JUNIPER, acl("www.juniper.net", "/")),
                 pool(VH_CISCO, acl("www.cisco.com", "/")),
             ],
+            tls: None,
         }],
         backends: vec![
             backend(

@@ -4,8 +4,10 @@
 //! - `global`: `daemon`, `user`, `group`, `log`, `ulimit-n` and `maxconn` are dropped (foreground,
 //!   unprivileged, no syslog socket); `stats socket <path> ...` points into a temp folder. Any
 //!   other `global` line is kept (an unknown one panics, so the list stays complete).
-//! - `frontend`: `bind <VIP>:<port> ` becomes `bind 127.0.0.1:<local port> ` (one port per
-//!   frontend, in file order).
+//! - `frontend`: `bind <VIP>:<port>[ <options>]` becomes `bind 127.0.0.1:<local port>[ <options>]`
+//!   (one port per frontend, in file order; Contrail's trailing space is kept), and each
+//!   `crt <folder>/<cn>.pem` names a test certificate for `<cn>` instead (the vRouter agent's
+//!   part: it writes the Secret's certificate there).
 //! - `backend <pool>`: `server <member> <addr>:<port> <rest>` becomes
 //!   `server <member> 127.0.0.1:<echo port of pool> <rest>`.
 //! - Every other line is copied as is.
@@ -54,11 +56,12 @@ pub fn derive(
             }
             ("global", other) => panic!("unexpected global line {other:?}"),
             ("frontend", "bind") => {
-                let (_addr, rest) = item["bind ".len()..]
+                let rest = item["bind ".len()..]
                     .split_once(' ')
-                    .expect("bind <addr>:<port> ");
+                    .map(|(_addr, rest)| format!(" {}", local_certificates(rest)))
+                    .unwrap_or_default();
                 let port = bind_ports[frontends - 1];
-                let _ = writeln!(out, "\tbind 127.0.0.1:{port} {rest}");
+                let _ = writeln!(out, "\tbind 127.0.0.1:{port}{rest}");
             }
             ("backend", "server") => {
                 let mut words = item.splitn(4, ' ');
@@ -73,4 +76,37 @@ pub fn derive(
     }
     assert_eq!(frontends, bind_ports.len(), "one local port per frontend");
     out
+}
+
+/// The file with every `crt <folder>/<cn>.pem` of its bind lines naming a test certificate
+/// instead, and nothing else changed: what `haproxy -c` can check without the agent's files.
+pub fn with_local_certificates(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_prefix("\tbind ") {
+            Some(rest) if rest.contains(" crt ") => {
+                let (addr, options) = rest
+                    .trim_end_matches('\n')
+                    .split_once(' ')
+                    .unwrap_or((rest, ""));
+                format!("\tbind {addr} {}\n", local_certificates(options))
+            }
+            _ => line.to_owned(),
+        })
+        .collect()
+}
+
+/// `crt <folder>/<cn>.pem` → `crt <test certificate for cn>`, every other word kept.
+fn local_certificates(options: &str) -> String {
+    let mut words: Vec<String> = options.split(' ').map(str::to_owned).collect();
+    for i in 1..words.len() {
+        if words[i - 1] == "crt" {
+            let cn = words[i]
+                .rsplit('/')
+                .next()
+                .and_then(|f| f.strip_suffix(".pem"))
+                .expect("crt <folder>/<cn>.pem");
+            words[i] = super::tls::pem_for(cn).display().to_string();
+        }
+    }
+    words.join(" ")
 }

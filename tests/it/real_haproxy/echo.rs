@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use contrail_sim::dataplane::haproxy::kubernetes::HTTP_404_BODY;
 use contrail_sim::dataplane::haproxy::rules::HTTP_503_BODY;
 
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -81,6 +82,8 @@ pub enum Answer {
     Backend(String),
     /// haproxy's own 503 page.
     Unavailable,
+    /// haproxy's own 404 page (the Kubernetes profile's `not_found` backend).
+    NotFound,
     /// Anything else, verbatim.
     Other(String),
 }
@@ -97,7 +100,7 @@ pub fn exchange(addr: SocketAddr, request: &str) -> String {
     String::from_utf8_lossy(&raw).into_owned()
 }
 
-/// Classifies a raw response. A 503 counts as haproxy's page only with the exact body.
+/// Classifies a raw response. A 503 or 404 counts as haproxy's page only with the exact body.
 pub fn classify(raw: &str) -> Answer {
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
     let status = head.lines().next().unwrap_or("");
@@ -114,6 +117,9 @@ pub fn classify(raw: &str) -> Answer {
     );
     if is_503 && body == HTTP_503_BODY {
         return Answer::Unavailable;
+    }
+    if status == "HTTP/1.1 404 Not Found" && body == HTTP_404_BODY {
+        return Answer::NotFound;
     }
     Answer::Other(raw.to_owned())
 }

@@ -13,7 +13,7 @@ fn golden_path(name: &str) -> PathBuf {
         .join(format!("{name}.conf"))
 }
 
-fn check_golden(name: &str, actual: &str) {
+pub(super) fn check_golden(name: &str, actual: &str) {
     let path = golden_path(name);
     if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
         std::fs::write(&path, actual).expect("write golden file");

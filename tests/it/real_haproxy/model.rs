@@ -1,6 +1,7 @@
 //! An independent reference model of the routing, read straight from the rendered haproxy.conf
 //! text and the rules in prose: `acl` lines define `hdr(host) -i` (whole value, ASCII case
-//! folded) and `path` (exact, query cut off) tests; `use_backend ... if a b` needs every named
+//! folded) and `path` (exact, query cut off; every blank-separated word before a `#` is a
+//! pattern) tests; `use_backend ... if a b` needs every named
 //! acl (an empty condition never holds: observed with haproxy 2.6); `use_backend` lines count in
 //! file order, first match wins; else the last `default_backend`; else 503. Compared with
 //! `select_pool` over generated cases (comma-separated Host values are left to the unit tests and
@@ -15,7 +16,7 @@ use super::arb::{self, Request};
 
 enum Test {
     Host(String),
-    Path(String),
+    Path(Vec<String>),
 }
 
 /// The backend the frontend section at `index` (0-based, file order) picks, or `None` (503).
@@ -34,13 +35,15 @@ fn route(conf: &str, index: usize, req: &Request) -> Option<String> {
     let mut acls: HashMap<&str, Test> = HashMap::new();
     let mut default = None;
     for line in section.lines().skip(1) {
+        let line = line.split('#').next().unwrap_or("");
         let words: Vec<&str> = line.split(' ').collect();
         match words.as_slice() {
             [kw, name, "hdr(host)", "-i", pat] if kw.trim() == "acl" => {
                 acls.insert(name, Test::Host(pat.to_string()));
             }
-            [kw, name, "path", pat] if kw.trim() == "acl" => {
-                acls.insert(name, Test::Path(pat.to_string()));
+            [kw, name, "path", pats @ ..] if kw.trim() == "acl" => {
+                let pats = pats.iter().filter(|p| !p.is_empty()).map(|p| p.to_string());
+                acls.insert(name, Test::Path(pats.collect()));
             }
             [kw, backend] if kw.trim() == "default_backend" => default = Some(*backend),
             [kw, backend, "if", conds @ ..] if kw.trim() == "use_backend" => {
@@ -50,7 +53,7 @@ fn route(conf: &str, index: usize, req: &Request) -> Option<String> {
                         Test::Host(h) => {
                             req.host.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(h))
                         }
-                        Test::Path(p) => p == path,
+                        Test::Path(p) => p.iter().any(|p| p == path),
                     });
                 if holds {
                     return Some(backend.to_string());

@@ -62,11 +62,12 @@ impl Drop for TempDir {
     }
 }
 
-/// `haproxy -c -f <file>` on `text`; `Err` holds haproxy's output.
+/// `haproxy -c -f <file>` on `text` (its certificate files replaced by test ones, see
+/// [`super::derive::with_local_certificates`]); `Err` holds haproxy's output.
 pub fn check_config(bin: &Path, text: &str) -> Result<(), String> {
     let dir = TempDir::new("check");
     let file = dir.path().join("haproxy.conf");
-    std::fs::write(&file, text).expect("write config");
+    std::fs::write(&file, super::derive::with_local_certificates(text)).expect("write config");
     let out = Command::new(bin)
         .arg("-c")
         .arg("-f")

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use contrail_sim::dataplane::haproxy::config::LbConfig;
+use contrail_sim::dataplane::haproxy::Choice;
+use contrail_sim::dataplane::haproxy::config::{Frontend, LbConfig};
 use contrail_sim::dataplane::haproxy::render::render;
 use contrail_sim::dataplane::haproxy::rules::{HTTP_503_BODY, HTTP_503_RESPONSE};
 use proptest::prelude::*;
@@ -19,6 +20,7 @@ use super::book;
 use super::derive::derive;
 use super::echo::{Answer, EchoServer, classify, exchange};
 use super::process::{Running, TempDir, check_config, free_ports, haproxy};
+use super::tls::https_exchange;
 
 /// The haproxy binary, located once (see [`haproxy`]).
 pub(crate) fn bin() -> Option<&'static Path> {
@@ -39,11 +41,17 @@ fn serve(bin: &Path, cfg: &LbConfig) -> Served {
 
 /// Runs `rendered` (a config rendered from `cfg`, which names its pools and frontends).
 pub(crate) fn serve_rendered(bin: &Path, rendered: &str, cfg: &LbConfig) -> Served {
-    let echo: Vec<(String, EchoServer)> = cfg
+    let mut pools: Vec<&str> = cfg
         .frontends
         .iter()
         .flat_map(|f| &f.pools)
-        .map(|p| (p.pool_uuid.clone(), EchoServer::start(&p.pool_uuid)))
+        .map(|p| p.pool_uuid.as_str())
+        .collect();
+    pools.sort_unstable();
+    pools.dedup();
+    let echo: Vec<(String, EchoServer)> = pools
+        .into_iter()
+        .map(|p| (p.to_owned(), EchoServer::start(p)))
         .collect();
     let ports = free_ports(cfg.frontends.len());
     let dir = TempDir::new("run");
@@ -69,6 +77,15 @@ fn expected_answer(pool: Option<&str>) -> Answer {
     pool.map_or(Answer::Unavailable, |p| Answer::Backend(p.to_owned()))
 }
 
+/// What the simulator's haproxy decides, as the answer a client sees.
+pub(crate) fn answer_of(choice: Choice) -> Answer {
+    match choice {
+        Choice::Pool(p) => Answer::Backend(p.to_owned()),
+        Choice::Unavailable => Answer::Unavailable,
+        Choice::NotFound => Answer::NotFound,
+    }
+}
+
 /// The configs exactly as rendered. `haproxy -c` needs nothing on disk (not the log socket, the
 /// stats socket folder nor the VIP), but the `haproxy` user and group must exist: the Debian
 /// package creates them.
@@ -92,6 +109,7 @@ fn book_ingresses_route_as_predicted() {
                 http11: true,
                 target: c.target.to_owned(),
                 host: c.host.map(str::to_owned),
+                sni: None,
             };
             let got = classify(&exchange(served.frontends[0], &req.raw()));
             assert_eq!(got, expected_answer(c.expected), "{name}: {:?}", req.raw());
@@ -110,6 +128,7 @@ fn haproxy_503_page_is_the_documented_one() {
             http11,
             target: "/abc".into(),
             host: Some("www.juniper.net".into()),
+            sni: None,
         };
         let raw = exchange(served.frontends[0], &req.raw());
         let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
@@ -129,6 +148,24 @@ fn haproxy_503_page_is_the_documented_one() {
 
 static REQUESTS: AtomicUsize = AtomicUsize::new(0);
 
+/// Sends `req` to the running frontend at `addr`: over TLS (with curl, offering `req.sni`) when
+/// the frontend ends TLS, else as raw bytes. The answer, and the certificate presented.
+pub(crate) fn send(addr: SocketAddr, fe: &Frontend, req: &Request) -> (Answer, Option<String>) {
+    if fe.tls.is_none() {
+        return (classify(&exchange(addr, &req.raw())), None);
+    }
+    let (raw, cn) = https_exchange(addr, req.sni.as_deref(), req.host.as_deref(), &req.target);
+    (classify(&raw), cn)
+}
+
+/// The common name of the certificate the simulator's haproxy presents for `req` on `fe`.
+pub(crate) fn certificate(fe: &Frontend, req: &Request) -> Option<String> {
+    fe.tls
+        .as_ref()
+        .and_then(|t| t.choose(req.sni.as_deref()))
+        .and_then(|c| c.cn.clone())
+}
+
 fn referee_case(
     bin: &Path,
     cfg: &LbConfig,
@@ -144,14 +181,15 @@ fn referee_case(
     let mut disagreements = String::new();
     for (index, req) in requests {
         let f = index % cfg.frontends.len();
-        let raw = exchange(served.frontends[f], &req.raw());
+        let fe = &cfg.frontends[f];
+        let theirs = send(served.frontends[f], fe, req);
         REQUESTS.fetch_add(1, Ordering::Relaxed);
-        let ours = expected_answer(req.expected(&cfg.frontends[f]));
-        let theirs = classify(&raw);
+        let ours = (expected_answer(req.expected(fe)), certificate(fe, req));
         if theirs != ours {
             disagreements.push_str(&format!(
-                "frontend {f} request {:?}\n  haproxy:     {theirs:?}\n  select_pool: {ours:?}\n",
-                req.raw()
+                "frontend {f} request {:?} (server name {:?})\n  haproxy:     {theirs:?}\n  select_pool: {ours:?}\n",
+                req.raw(),
+                req.sni
             ));
         }
     }

@@ -1,12 +1,14 @@
 use std::net::Ipv4Addr;
 
 use super::*;
+use crate::dataplane::haproxy::Semantics;
 use crate::dataplane::haproxy::config::Member;
 
 fn pool(id: &str, rule: PoolRule) -> FrontendPool {
     FrontendPool {
         pool_uuid: id.into(),
         rule,
+        origin: None,
     }
 }
 
@@ -33,6 +35,7 @@ fn cfg(frontends: Vec<Frontend>, backends: Vec<Backend>) -> LbConfig {
     LbConfig {
         lb_uuid: "lb".into(),
         vip: Ipv4Addr::new(10, 47, 255, 252),
+        semantics: Semantics::Contrail,
         frontends,
         backends,
     }
@@ -61,6 +64,7 @@ fn global_and_defaults() {
         listener_uuid: "l1".into(),
         port: 80,
         pools: vec![pool("p", PoolRule::Default)],
+        tls: None,
     };
     let text = render(&cfg(vec![fe], vec![backend("p", "m", 1)]));
     assert!(text.starts_with(HEAD), "{text}");
@@ -83,6 +87,7 @@ fn acl_lines_keep_contrails_spacing() {
             pool("p", acl(None, Some("/x"))),
             pool("n", acl(None, None)),
         ],
+        tls: None,
     };
     let text = render(&cfg(vec![fe], vec![]));
     let expected = "frontend l1\n\toption tcplog\n\tbind 10.47.255.252:80 \n\tmode http\n\
@@ -102,11 +107,13 @@ fn frontends_follow_each_other_and_backends_follow_pool_order() {
         listener_uuid: "l1".into(),
         port: 80,
         pools: vec![pool("b", PoolRule::Default)],
+        tls: None,
     };
     let f2 = Frontend {
         listener_uuid: "l2".into(),
         port: 8080,
         pools: vec![pool("a", acl(Some("h"), Some("/")))],
+        tls: None,
     };
     // `backends` order and unreferenced entries do not matter.
     let backends = vec![
@@ -133,6 +140,7 @@ fn several_members_and_weights() {
         listener_uuid: "l".into(),
         port: 80,
         pools: vec![pool("p", PoolRule::Default)],
+        tls: None,
     };
     let mut b = backend("p", "m1", 1);
     b.members.push(Member {
@@ -155,6 +163,7 @@ fn empty_frontend_is_newline_terminated() {
         listener_uuid: id.into(),
         port: 80,
         pools: vec![],
+        tls: None,
     };
     let text = render(&cfg(vec![empty("l1"), empty("l2")], vec![]));
     assert_eq!(

@@ -8,6 +8,7 @@ fn acl(id: &str, host: Option<&str>, path: Option<&str>) -> FrontendPool {
             host: host.map(Into::into),
             path: path.map(Into::into),
         },
+        origin: None,
     }
 }
 
@@ -15,6 +16,7 @@ fn default(id: &str) -> FrontendPool {
     FrontendPool {
         pool_uuid: id.into(),
         rule: PoolRule::Default,
+        origin: None,
     }
 }
 
@@ -23,6 +25,7 @@ fn fe(pools: Vec<FrontendPool>) -> Frontend {
         listener_uuid: "l".into(),
         port: 80,
         pools,
+        tls: None,
     }
 }
 
