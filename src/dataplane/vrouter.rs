@@ -4,6 +4,7 @@
 //! and MPLSoUDP / MPLSoGRE tunnels. A flow miss needs the agent: with the agent down, only
 //! packets of existing flows get through.
 
+use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use super::compute::Compute;
@@ -63,27 +64,48 @@ pub struct FlowId {
     pub source: Source,
 }
 
-/// The flow table: lookups by key; `order` keeps creation order for display.
+/// The flow table: lookups by key. Aged flows are swept a little at every insertion (a
+/// clock over the flows in `sweep` order), so the table holds about the flows used within
+/// the idle time, however long the run.
 #[derive(Clone, Debug, Default)]
 pub struct Flows {
     pub table: FastMap<FlowId, Flow>,
-    pub order: Vec<FlowId>,
+    sweep: VecDeque<FlowId>,
     next_index: u32,
 }
 
+/// Flows looked at per insertion: more than one, so the sweep outpaces the insertions.
+const SWEEP_PER_INSERT: usize = 2;
+
 impl Flows {
-    fn insert(&mut self, id: FlowId, flow: Flow) {
+    /// Adds a flow; with `idle` (the agent is up to age flows), sweeps aged flows out.
+    fn insert(&mut self, id: FlowId, flow: Flow, now: Time, idle: Option<u64>) {
         if self.table.insert(id, flow).is_none() {
-            self.order.push(id);
+            self.sweep.push_back(id);
+        }
+        let Some(idle) = idle else {
+            return;
+        };
+        for _ in 0..SWEEP_PER_INSERT {
+            let Some(next) = self.sweep.pop_front() else {
+                break;
+            };
+            match self.table.get(&next) {
+                Some(f) if now.0.saturating_sub(f.last_used.0) > idle => {
+                    self.table.remove(&next);
+                }
+                Some(_) => self.sweep.push_back(next),
+                None => {}
+            }
         }
     }
 
     /// The flows still in the table at `now`: a flow idle longer than `idle` is aged out.
     pub fn live(&self, now: Time, idle: u64) -> impl Iterator<Item = (&FlowKey, &Flow)> {
-        self.order.iter().filter_map(move |id| {
-            let f = self.table.get(id)?;
-            (now.0.saturating_sub(f.last_used.0) <= idle).then_some((&id.key, f))
-        })
+        self.table
+            .iter()
+            .filter(move |(_, f)| now.0.saturating_sub(f.last_used.0) <= idle)
+            .map(|(id, f)| (&id.key, f))
     }
 }
 
@@ -432,12 +454,14 @@ impl Compute {
             action: d.action,
             reverse: reverse_key,
         });
-        self.flows.insert(FlowId { key, source }, forward.clone());
+        let idle = self.agent.running.then_some(ctx.env.timers.flow_idle);
+        self.flows
+            .insert(FlowId { key, source }, forward.clone(), ctx.now, idle);
         let reverse_id = FlowId {
             key: reverse_key,
             source: reverse_source,
         };
-        self.flows.insert(reverse_id, reverse);
+        self.flows.insert(reverse_id, reverse, ctx.now, idle);
         forward
     }
 
