@@ -103,8 +103,14 @@ pub struct Running {
 }
 
 impl Running {
-    /// Writes `text` to `<dir>/haproxy.conf`, starts haproxy and waits until `probe` accepts.
-    pub fn start(bin: &Path, text: &str, dir: TempDir, probe: SocketAddr) -> Running {
+    /// Writes `text` to `<dir>/haproxy.conf`, starts haproxy and waits until `probe` accepts;
+    /// `Err` holds haproxy's complaint when it exits first.
+    pub fn start(
+        bin: &Path,
+        text: &str,
+        dir: TempDir,
+        probe: SocketAddr,
+    ) -> Result<Running, String> {
         let file = dir.path().join("haproxy.conf");
         std::fs::write(&file, text).expect("write config");
         let child = Command::new(bin)
@@ -120,14 +126,16 @@ impl Running {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if TcpStream::connect_timeout(&probe, Duration::from_millis(200)).is_ok() {
-                return run;
+                return Ok(run);
             }
             if let Ok(Some(status)) = run.child.try_wait() {
                 let mut err = String::new();
                 if let Some(mut e) = run.child.stderr.take() {
                     let _ = std::io::Read::read_to_string(&mut e, &mut err);
                 }
-                panic!("haproxy exited ({status}) before listening on {probe}:\n{err}\n{text}");
+                return Err(format!(
+                    "haproxy exited ({status}) before listening on {probe}:\n{err}\n{text}"
+                ));
             }
             assert!(
                 Instant::now() < deadline,
@@ -136,6 +144,12 @@ impl Running {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+}
+
+/// Whether haproxy failed only because a port chosen free was taken before it could bind
+/// (another process's connection got it): worth trying again with other ports.
+pub fn port_taken(complaint: &str) -> bool {
+    complaint.contains("Address already in use")
 }
 
 impl Drop for Running {

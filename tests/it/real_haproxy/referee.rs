@@ -19,7 +19,7 @@ use super::arb::{self, Request};
 use super::book;
 use super::derive::derive;
 use super::echo::{Answer, EchoServer, classify, exchange};
-use super::process::{Running, TempDir, check_config, free_ports, haproxy};
+use super::process::{Running, TempDir, check_config, free_ports, haproxy, port_taken};
 use super::tls::https_exchange;
 
 /// The haproxy binary, located once (see [`haproxy`]).
@@ -53,19 +53,27 @@ pub(crate) fn serve_rendered(bin: &Path, rendered: &str, cfg: &LbConfig) -> Serv
         .into_iter()
         .map(|p| (p.to_owned(), EchoServer::start(p)))
         .collect();
-    let ports = free_ports(cfg.frontends.len());
-    let dir = TempDir::new("run");
-    let text = derive(rendered, &dir.path().join("haproxy.sock"), &ports, |pool| {
-        echo.iter()
-            .find(|(p, _)| p == pool)
-            .map(|(_, e)| e.addr.port())
-            .expect("an echo server per backend")
-    });
-    let frontends: Vec<SocketAddr> = ports
-        .iter()
-        .map(|p| SocketAddr::from(([127, 0, 0, 1], *p)))
-        .collect();
-    let run = Running::start(bin, &text, dir, frontends[0]);
+    // Ports are chosen free, then bound by haproxy: another process may take one between.
+    let mut attempts = 0;
+    let (frontends, run) = loop {
+        let ports = free_ports(cfg.frontends.len());
+        let dir = TempDir::new("run");
+        let text = derive(rendered, &dir.path().join("haproxy.sock"), &ports, |pool| {
+            echo.iter()
+                .find(|(p, _)| p == pool)
+                .map(|(_, e)| e.addr.port())
+                .expect("an echo server per backend")
+        });
+        let frontends: Vec<SocketAddr> = ports
+            .iter()
+            .map(|p| SocketAddr::from(([127, 0, 0, 1], *p)))
+            .collect();
+        match Running::start(bin, &text, dir, frontends[0]) {
+            Ok(run) => break (frontends, run),
+            Err(e) if port_taken(&e) && attempts < 5 => attempts += 1,
+            Err(e) => panic!("{e}"),
+        }
+    };
     Served {
         frontends,
         _run: run,
