@@ -1,6 +1,6 @@
 //! `contrail-sim run FILE`.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, RunArgs};
@@ -106,10 +106,14 @@ pub fn run(args: &RunArgs) -> i32 {
     } else {
         Keep::Verdicts
     };
-    let printed = Fingerprint::default();
-    let mut stdout = Tee(
-        std::io::BufWriter::new(std::io::stdout().lock()),
-        printed.clone(),
+    // Fingerprinted only when a second run will be compared with it.
+    let printed = args.check_determinism.then(Fingerprint::default);
+    let mut stdout = BufWriter::with_capacity(
+        1 << 16,
+        Fingerprinted {
+            out: std::io::stdout().lock(),
+            fingerprint: printed.clone(),
+        },
     );
     let streamed = stream(
         &scenario,
@@ -139,8 +143,8 @@ pub fn run(args: &RunArgs) -> i32 {
         eprint!("{e}");
         return EXIT_INVALID;
     }
-    if args.check_determinism
-        && !same_again(args, &scenario, seed, &loaded.sources, &printed, &replay)
+    if let Some(printed) = &printed
+        && !same_again(args, &scenario, seed, &loaded.sources, printed, &replay)
     {
         return EXIT_FAILED;
     }
@@ -182,7 +186,8 @@ fn same_again(
         let sink = PcapngSink::new(f.clone()).ok()?;
         Some(Capture::new(Box::new(sink)))
     });
-    let mut again = Fingerprint::default();
+    let again = Fingerprint::default();
+    let mut buffered = BufWriter::with_capacity(1 << 16, again.clone());
     let second = stream(
         scenario,
         seed,
@@ -191,8 +196,9 @@ fn same_again(
         sources,
         capture,
         Keep::Verdicts,
-        &mut again,
+        &mut buffered,
     );
+    drop(buffered);
     if let Ok(mut s) = second
         && let Some(capture) = s.run.world.capture.take()
     {
@@ -276,19 +282,23 @@ pub fn report(
     std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())
 }
 
-/// Writes everything to both.
-struct Tee<A, B>(A, B);
+/// Writes to `out`, and into `fingerprint` when there is one.
+struct Fingerprinted<W> {
+    out: W,
+    fingerprint: Option<Fingerprint>,
+}
 
-impl<A: Write, B: Write> Write for Tee<A, B> {
+impl<W: Write> Write for Fingerprinted<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write_all(buf)?;
-        self.1.write_all(buf)?;
+        self.out.write_all(buf)?;
+        if let Some(f) = &mut self.fingerprint {
+            f.write_all(buf)?;
+        }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()?;
-        self.1.flush()
+        self.out.flush()
     }
 }
 

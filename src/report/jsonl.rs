@@ -140,6 +140,8 @@ pub struct Jsonl<'a, W: Write> {
     out: W,
     steps: usize,
     failures: usize,
+    /// One record, serialized here first: one write per record, not one per token.
+    line: Vec<u8>,
     error: Option<std::io::Error>,
 }
 
@@ -151,6 +153,7 @@ impl<'a, W: Write> Jsonl<'a, W> {
             out,
             steps: 0,
             failures: 0,
+            line: Vec::with_capacity(4096),
             error: None,
         };
         jsonl.record(&RunRecord {
@@ -202,9 +205,13 @@ impl<'a, W: Write> Jsonl<'a, W> {
         if self.error.is_some() {
             return;
         }
-        let written = serde_json::to_writer(&mut self.out, record)
+        self.line.clear();
+        let written = serde_json::to_writer(&mut self.line, record)
             .map_err(std::io::Error::from)
-            .and_then(|()| self.out.write_all(b"\n"));
+            .and_then(|()| {
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)
+            });
         if let Err(e) = written {
             self.error = Some(e);
         }
