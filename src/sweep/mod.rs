@@ -1,22 +1,20 @@
 //! Sweeps: one scenario run for many seeds, to learn which of its answers depend on chance
 //! (ECMP hashing, haproxy placement, pod placement).
 //!
-//! Each run is reduced to a [`outcome::RunOutcome`] as soon as it ends, and the outcomes are
+//! Each run is reduced to a [`outcome::RunOutcome`] as it goes, and the outcomes are
 //! folded in seed order into a [`tally::Tally`]: the distribution of each step's outcomes.
 
 pub mod outcome;
 pub mod tally;
 
 use crate::scenario::model::Scenario;
-use crate::scenario::run::Run;
+use crate::scenario::run::{Keep, Run};
 
-/// Runs the scenario with one seed and reduces the run to its outcome.
+/// Runs the scenario with one seed, reducing the run to its outcome as it goes.
 pub fn run_seed(scenario: &Scenario, seed: u64) -> outcome::RunOutcome {
-    match Run::execute(scenario, seed) {
-        Ok(run) => outcome::summarize(scenario, seed, &run, None),
-        Err(failed) => {
-            let (run, error) = *failed;
-            outcome::summarize(scenario, seed, &run, Some(&error))
-        }
+    let mut summarizer = outcome::Summarizer::new(scenario);
+    match Run::stream(scenario, seed, None, Keep::Verdicts, &mut summarizer) {
+        Ok(_) => summarizer.finish(seed, None),
+        Err(failed) => summarizer.finish(seed, Some(&failed.1)),
     }
 }

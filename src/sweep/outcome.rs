@@ -1,14 +1,15 @@
 //! One finished run reduced to what a sweep compares across seeds: per step, who served the
 //! requests, their dispositions and status codes, and the expectations that failed.
 //!
-//! [`summarize`] is the only code of the sweep that reads a [`Run`]; everything after it sees
-//! [`RunOutcome`]s, so a sweep holds no run longer than it takes to summarize it.
+//! A [`Summarizer`] listens to a run as it goes and is the only code of the sweep that reads
+//! one; everything after it sees [`RunOutcome`]s, and the run keeps no packet once counted.
 
 use std::collections::BTreeMap;
 
 use crate::scenario::model::{ObjectKey, Scenario};
-use crate::scenario::run::{CurlResult, Output, Run, RunError};
+use crate::scenario::run::{CurlResult, RunError, Sink, StepResult};
 use crate::trace::{Component, Step};
+use crate::world::World;
 use crate::world::timeline::What;
 
 /// The served-by value of a request no pod answered.
@@ -84,50 +85,78 @@ impl RunOutcome {
     }
 }
 
-/// Reduces a finished run (or one that stopped with `error`) to its outcome.
-pub fn summarize(
-    scenario: &Scenario,
-    seed: u64,
-    run: &Run,
-    error: Option<&RunError>,
-) -> RunOutcome {
-    let owners = deployment_pods(run);
-    let places = places(run);
-    let steps = run
-        .steps
-        .iter()
-        .map(|step| {
-            let mut out = StepOutcome {
-                index: step.index,
-                line: step.origin.line,
-                title: crate::report::text::step_title(scenario, step),
-                ..StepOutcome::default()
-            };
-            if let Output::Curl(results) | Output::Compare(results) = &step.output {
-                for r in results {
-                    count(&mut out, r, &owners, places.get(&r.request_id));
-                }
-            }
-            out.failures = step
-                .failures
-                .iter()
-                .map(|f| FailureOutcome {
-                    what: f.what.clone(),
-                    expected: f.expected.clone(),
-                    actual: f.actual.clone(),
-                    grouped: grouped(&f.actual, &owners),
-                })
-                .collect();
-            out
-        })
-        .collect();
-    RunOutcome {
-        seed,
-        steps,
-        stopped: error.map(|e| Stopped {
-            step: run.steps.len(),
+/// Reduces a run to its outcome as it goes: a [`Sink`] that counts each request once it
+/// settled (while its packets are still in the trace) and closes each step as it ends, so the
+/// run it listens to can forget every packet.
+pub struct Summarizer<'a> {
+    scenario: &'a Scenario,
+    /// Every pod a Deployment created so far, with the Deployment's name.
+    owners: BTreeMap<ObjectKey, String>,
+    /// Timeline notes already read for `owners`.
+    notes_read: usize,
+    current: StepOutcome,
+    steps: Vec<StepOutcome>,
+}
+
+impl<'a> Summarizer<'a> {
+    pub fn new(scenario: &'a Scenario) -> Summarizer<'a> {
+        Summarizer {
+            scenario,
+            owners: BTreeMap::new(),
+            notes_read: 0,
+            current: StepOutcome::default(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// The outcome of the run, stopped by `error` after the steps seen when there was one.
+    pub fn finish(self, seed: u64, error: Option<&RunError>) -> RunOutcome {
+        let stopped = error.map(|e| Stopped {
+            step: self.steps.len(),
             message: e.0.to_string().replace('\n', " "),
-        }),
+        });
+        RunOutcome {
+            seed,
+            steps: self.steps,
+            stopped,
+        }
+    }
+
+    /// Reads the timeline notes written since the last call for the pods Deployments created.
+    fn learn_owners(&mut self, world: &World) {
+        for n in world.timeline.get(self.notes_read..).unwrap_or_default() {
+            if let What::PodCreated { pod, deployment } = &n.what {
+                self.owners.insert(pod.clone(), deployment.clone());
+            }
+        }
+        self.notes_read = world.timeline.len();
+    }
+}
+
+impl Sink for Summarizer<'_> {
+    fn request(&mut self, world: &World, _step: usize, result: &CurlResult) {
+        self.learn_owners(world);
+        let place = place(world, result.request_id);
+        count(&mut self.current, result, &self.owners, &place);
+    }
+
+    fn step(&mut self, world: &World, step: &StepResult) {
+        self.learn_owners(world);
+        let mut out = std::mem::take(&mut self.current);
+        out.index = step.index;
+        out.line = step.origin.line;
+        out.title = crate::report::text::step_title(self.scenario, step);
+        out.failures = step
+            .failures
+            .iter()
+            .map(|f| FailureOutcome {
+                what: f.what.clone(),
+                expected: f.expected.clone(),
+                actual: f.actual.clone(),
+                grouped: grouped(&f.actual, &self.owners),
+            })
+            .collect();
+        self.steps.push(out);
     }
 }
 
@@ -135,7 +164,7 @@ fn count(
     out: &mut StepOutcome,
     r: &CurlResult,
     owners: &BTreeMap<ObjectKey, String>,
-    place: Option<&Place>,
+    place: &Place,
 ) {
     let served = match &r.served_by {
         Some(pod) => match owners.get(pod) {
@@ -149,11 +178,11 @@ fn count(
         .as_ref()
         .map_or_else(|| NO_RESPONSE.to_string(), |x| x.status.to_string());
     *out.served_by.entry(served).or_default() += 1;
-    let node = place.and_then(|p| p.server.clone());
+    let node = place.server.clone();
     *out.server_nodes
         .entry(node.unwrap_or_else(|| NO_POD.to_string()))
         .or_default() += 1;
-    if let Some(haproxy) = place.and_then(|p| p.haproxy.clone()) {
+    if let Some(haproxy) = place.haproxy.clone() {
         *out.haproxies.entry(haproxy).or_default() += 1;
     }
     *out.dispositions
@@ -171,18 +200,14 @@ struct Place {
     haproxy: Option<String>,
 }
 
-/// Where each request was handled, in one pass over the trace.
-fn places(run: &Run) -> BTreeMap<u32, Place> {
-    let world = &run.world;
-    let mut places: BTreeMap<u32, Place> = BTreeMap::new();
-    for hop in &world.trace.hops {
+/// Where a request was handled, from its hops.
+fn place(world: &World, request: u32) -> Place {
+    let mut place = Place::default();
+    for hop in world.trace.hops_of(request) {
         let node = || world.env.topology.name(hop.node).to_string();
         match hop.component {
-            Component::Haproxy(_) => {
-                let place = places.entry(hop.tag.request).or_default();
-                if place.haproxy.is_none() {
-                    place.haproxy = Some(format!("{}/haproxy", node()));
-                }
+            Component::Haproxy(_) if place.haproxy.is_none() => {
+                place.haproxy = Some(format!("{}/haproxy", node()));
             }
             Component::Pod(_)
                 if world
@@ -191,25 +216,12 @@ fn places(run: &Run) -> BTreeMap<u32, Place> {
                     .iter()
                     .any(|s| matches!(s, Step::Served { .. })) =>
             {
-                places.entry(hop.tag.request).or_default().server = Some(node());
+                place.server = Some(node());
             }
             _ => {}
         }
     }
-    places
-}
-
-/// Every pod a Deployment created during the run, with the Deployment's name (the timeline
-/// keeps them after the pod is gone).
-fn deployment_pods(run: &Run) -> BTreeMap<ObjectKey, String> {
-    run.world
-        .timeline
-        .iter()
-        .filter_map(|n| match &n.what {
-            What::PodCreated { pod, deployment } => Some((pod.clone(), deployment.clone())),
-            _ => None,
-        })
-        .collect()
+    place
 }
 
 fn grouped(actual: &str, owners: &BTreeMap<ObjectKey, String>) -> String {
