@@ -13,5 +13,6 @@ mod props;
 mod real_haproxy;
 mod reports;
 mod runtime_errors;
+mod seeds;
 mod support;
 mod sweep;
