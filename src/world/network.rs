@@ -52,6 +52,10 @@ impl Network {
         let Msg::Fault { fault, up } = msg else {
             return;
         };
+        // Failing what is down, or recovering what is up, changes nothing.
+        if self.is_up(&fault, links) == Some(up) {
+            return;
+        }
         match &fault {
             Fault::Node(n) => {
                 set(&mut self.nodes_down, *n, up);
@@ -95,6 +99,20 @@ impl Network {
             }
         }
         self.update_paths(links, ctx);
+    }
+
+    /// Whether a fault's target is up now: its process runs, its session or link passes.
+    /// Processes inside a compute (haproxy, a pod's container) are the compute's to judge.
+    fn is_up(&self, fault: &Fault, links: &LinkRules) -> Option<bool> {
+        Some(match fault {
+            Fault::Node(n) => !self.nodes_down.contains(n),
+            Fault::Agent(n) => !self.agents_down.contains(n),
+            Fault::Xmpp(n) => !self.xmpp_cut.contains(n),
+            Fault::ControlNode => !self.control_down,
+            Fault::Bgp => !self.bgp_cut,
+            Fault::Link(a, b) => links.passes(*a, *b) && links.passes(*b, *a),
+            Fault::Haproxy { .. } | Fault::Pod { .. } => return None,
+        })
     }
 
     /// Whether a session's keepalives get through: both ends' processes are up, nothing cut

@@ -6,6 +6,7 @@
 
 pub(crate) mod cases;
 mod determinism;
+mod faults;
 mod flows;
 mod model;
 mod referee;
