@@ -75,7 +75,7 @@ pub fn text(scenario: &Scenario, diff: &Diff) -> String {
             p.origin.file,
             p.origin.line,
             p.curl,
-            endpoint(&p.from)
+            endpoint(&p.from, &scenario.namespace)
         );
         let _ = writeln!(
             out,
@@ -134,7 +134,7 @@ pub fn jsonl(scenario: &Scenario, diff: &Diff) -> String {
     for p in &diff.pairs {
         push(json!({
             "type": "diff", "step": p.step, "file": &*p.origin.file, "line": p.origin.line,
-            "curl": p.curl, "from": endpoint(&p.from),
+            "curl": p.curl, "from": endpoint(&p.from, &scenario.namespace),
             "contrail": answer_json(&p.contrail, Semantics::Contrail),
             "kubernetes": answer_json(&p.kubernetes, Semantics::Kubernetes),
             "same": p.reasons.is_empty(),

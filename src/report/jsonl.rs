@@ -227,7 +227,7 @@ impl<W: Write> Sink for Jsonl<'_, W> {
             disposition: r.disposition,
             exit_code: r.exit.code,
             finished_ns: r.finished.0,
-            from: endpoint(&r.from),
+            from: endpoint(&r.from, &self.scenario.namespace),
             host_header: sent_host(r),
             port: r.port,
             request: r.request_id,

@@ -25,11 +25,15 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
         ),
         Action::Wait(_) => "wait".into(),
         Action::Show(show) => show_title(&show.what),
-        Action::Curl(c) => format!("curl {}   (from {})", c.request.raw, endpoint(&c.from)),
+        Action::Curl(c) => format!(
+            "curl {}   (from {})",
+            c.request.raw,
+            endpoint(&c.from, &scenario.namespace)
+        ),
         Action::Compare(c) => format!(
             "compare {} requests (from {})",
             c.requests.len(),
-            endpoint(&c.from)
+            endpoint(&c.from, &scenario.namespace)
         ),
         Action::Fault(f) => format!(
             "{} {}{}",
@@ -44,10 +48,13 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
     }
 }
 
-pub fn endpoint(e: &crate::scenario::model::Endpoint) -> String {
+/// Where a request starts, as a scenario writes it: `pod/NAME`, `pod/NAMESPACE/NAME` for a pod
+/// outside the scenario's namespace `ns`, or `host/NAME`.
+pub fn endpoint(e: &crate::scenario::model::Endpoint, ns: &str) -> String {
     use crate::scenario::model::Endpoint;
     match e {
-        Endpoint::Pod(key) => format!("pod/{}", key.name),
+        Endpoint::Pod(key) if key.namespace == ns => format!("pod/{}", key.name),
+        Endpoint::Pod(key) => format!("pod/{}/{}", key.namespace, key.name),
         Endpoint::Host(n) => format!("host/{n}"),
     }
 }

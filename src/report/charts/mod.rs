@@ -52,11 +52,11 @@ pub fn charts(run: &Run, scenario: &Scenario, stem: &str) -> Result<Vec<Chart>, 
         match &step.output {
             Output::Curl(results) if results.len() > 1 => out.push(Chart {
                 file: format!("{stem}-step{}-served-by.svg", step.index + 1),
-                svg: served_by::render(run, step, results)?,
+                svg: served_by::render(run, step, results, &scenario.namespace)?,
             }),
             Output::Compare(results) if !results.is_empty() => out.push(Chart {
                 file: format!("{stem}-step{}-paths.svg", step.index + 1),
-                svg: paths::render(&run.world, step, results)?,
+                svg: paths::render(&run.world, step, results, &scenario.namespace)?,
             }),
             _ => {}
         }

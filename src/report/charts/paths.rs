@@ -31,14 +31,21 @@ struct Visit {
     via: String,
 }
 
-pub fn render(world: &World, step: &StepResult, results: &[CurlResult]) -> Result<String, String> {
+pub fn render(
+    world: &World,
+    step: &StepResult,
+    results: &[CurlResult],
+    ns: &str,
+) -> Result<String, String> {
     let height = TOP + BLOCK * results.len() as f64 + 20.0;
     let mut svg = String::new();
     {
         let area =
             SVGBackend::with_string(&mut svg, (WIDTH as u32, height as u32)).into_drawing_area();
         area.fill(&WHITE).map_err(err)?;
-        let from = results.first().map_or(String::new(), |r| endpoint(&r.from));
+        let from = results
+            .first()
+            .map_or(String::new(), |r| endpoint(&r.from, ns));
         bold(
             &area,
             &format!(

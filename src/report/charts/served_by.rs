@@ -34,7 +34,14 @@ enum Row {
     },
 }
 
-pub fn render(run: &Run, step: &StepResult, results: &[CurlResult]) -> Result<String, String> {
+/// The chart of a repeated curl step; `ns` is the scenario's namespace (pods outside it are
+/// named with theirs).
+pub fn render(
+    run: &Run,
+    step: &StepResult,
+    results: &[CurlResult],
+    ns: &str,
+) -> Result<String, String> {
     let world = &run.world;
     let topology = &world.env.topology;
     let computes: Vec<NodeId> = topology.computes().to_vec();
@@ -125,7 +132,7 @@ pub fn render(run: &Run, step: &StepResult, results: &[CurlResult]) -> Result<St
     let subtitle = first.map_or_else(String::new, |r| {
         format!(
             "from {} to {}:{} · step {} · {} requests",
-            endpoint(&r.from),
+            endpoint(&r.from, ns),
             r.destination,
             r.port,
             step.index + 1,
