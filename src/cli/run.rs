@@ -37,9 +37,11 @@ pub fn stream(
     let (run, error) = match format {
         Format::Text => {
             let mut text = Text::new(scenario, seed, timeline, out);
-            let result = Run::stream(scenario, seed, capture, keep, &mut text);
-            text.finish()?;
-            split(result)
+            let (run, error) = split(Run::stream(scenario, seed, capture, keep, &mut text));
+            if error.is_none() {
+                text.finish(&run.world)?;
+            }
+            (run, error)
         }
         Format::Jsonl => {
             let mut jsonl = Jsonl::new(scenario, seed, out);

@@ -129,7 +129,7 @@ pub fn show_title(s: &Show) -> String {
 pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> String {
     let mut text = Text::new(scenario, seed, timeline, Vec::new());
     super::replay(run, &mut text);
-    String::from_utf8_lossy(&text.finish().unwrap_or_default()).into_owned()
+    String::from_utf8_lossy(&text.finish(&run.world).unwrap_or_default()).into_owned()
 }
 
 /// The text renderer: writes the scenario's header at once and each step as soon as it ends.
@@ -143,6 +143,8 @@ pub struct Text<'a, W: Write> {
     first: String,
     /// The current step's requests by who served them.
     served: BTreeMap<String, usize>,
+    steps: usize,
+    failures: usize,
     error: Option<std::io::Error>,
 }
 
@@ -162,14 +164,25 @@ impl<'a, W: Write> Text<'a, W> {
             out,
             first: String::new(),
             served: BTreeMap::new(),
+            steps: 0,
+            failures: 0,
             error: None,
         };
         text.write(&header);
         text
     }
 
-    /// Flushes the output and hands it back; the first write error, if any.
-    pub fn finish(mut self) -> std::io::Result<W> {
+    /// Writes the summary, flushes the output and hands it back; the first write error, if
+    /// any.
+    pub fn finish(mut self, world: &World) -> std::io::Result<W> {
+        let summary = format!(
+            "\n== {} step(s), {} expectation(s) failed; simulated time {}, {} events\n",
+            self.steps,
+            self.failures,
+            world.now(),
+            world.events_handled
+        );
+        self.write(&summary);
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -243,6 +256,8 @@ impl<W: Write> Sink for Text<'_, W> {
         for f in &step.failures {
             render_failure(f, &mut out);
         }
+        self.steps += 1;
+        self.failures += step.failures.len();
         self.write(&out);
     }
 }

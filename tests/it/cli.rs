@@ -13,6 +13,12 @@ fn run_of_a_passing_scenario_exits_0_with_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains("served by pod/webserver-"), "{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("== 15 step(s), 0 expectation(s) failed; simulated time 0.1")
+            && last.ends_with(" events"),
+        "{last}"
+    );
 }
 
 /// A copy of the fanout scenario's internal /dev request whose `served_by` names the wrong
@@ -45,6 +51,10 @@ fn run_with_a_failing_expectation_exits_1_and_prints_seed_and_replay_command() {
         "{stderr}"
     );
     assert!(stderr.contains("seed 42"), "{stderr}");
+    assert!(
+        stdout.contains("\n== 5 step(s), 1 expectation(s) failed; "),
+        "{stdout}"
+    );
 }
 
 #[test]
