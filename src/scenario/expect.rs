@@ -3,7 +3,17 @@
 use crate::scenario::model::{CurlStep, ObjectKey, ServedBy, ShowExpect, ViaName};
 use crate::scenario::resolve;
 use crate::scenario::run::{CurlResult, Failure, pods_of_service};
+use crate::scenario::template::Template;
 use crate::world::World;
+
+/// A fragment as written, and what it resolved to when that differs.
+fn shown(written: &str, resolved: &str) -> String {
+    if written == resolved {
+        written.to_string()
+    } else {
+        format!("{written} ({resolved})")
+    }
+}
 
 /// Checks one request of a curl step against the step's expectation.
 pub fn check_curl(world: &World, step: &CurlStep, r: &CurlResult) -> Vec<Failure> {
@@ -99,14 +109,30 @@ fn describe(s: &ServedBy) -> String {
 /// Checks a show step's output and the routes it names; `ns` is the scenario's namespace.
 pub fn check_show(world: &World, e: &ShowExpect, text: &str, ns: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
+    let resolved = |(written, template): &(String, Template)| {
+        template
+            .render(
+                |a| resolve::address(world, a, ns).map(|ip| ip.to_string()),
+                |n| resolve::node(world, n).map(|id| world.env.topology.name(id).to_string()),
+            )
+            .map_err(|why| fail("placeholder", written, why))
+    };
     for want in &e.contains {
-        if !text.contains(want.as_str()) {
-            failures.push(fail("contains", want, "(not in the output)"));
+        match resolved(want) {
+            Ok(t) if text.contains(t.as_str()) => {}
+            Ok(t) => failures.push(fail("contains", shown(&want.0, &t), "(not in the output)")),
+            Err(f) => failures.push(f),
         }
     }
     for unwanted in &e.not_contains {
-        if text.contains(unwanted.as_str()) {
-            failures.push(fail("not_contains", unwanted, "(present in the output)"));
+        match resolved(unwanted) {
+            Ok(t) if !text.contains(t.as_str()) => {}
+            Ok(t) => failures.push(fail(
+                "not_contains",
+                shown(&unwanted.0, &t),
+                "(present in the output)",
+            )),
+            Err(f) => failures.push(f),
         }
     }
     if let Some(want) = &e.equals {

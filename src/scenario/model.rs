@@ -250,10 +250,11 @@ pub enum GetOutput {
 /// Expectations on a `show` result.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShowExpect {
-    /// Lines (or fragments) that must appear in the output.
-    pub contains: Vec<String>,
+    /// Lines (or fragments) that must appear in the output, as written and as templates (their
+    /// placeholders are resolved when the step runs).
+    pub contains: Vec<(String, crate::scenario::template::Template)>,
     /// Fragments that must not appear.
-    pub not_contains: Vec<String>,
+    pub not_contains: Vec<(String, crate::scenario::template::Template)>,
     /// The whole output must equal this text (read from the named file at load time).
     pub equals: Option<ExpectedText>,
     /// Gateway or control-node routes that must be present.

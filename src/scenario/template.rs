@@ -1,12 +1,15 @@
-//! Expected-output files that hold for every seed. Besides literal text, such a file may hold
+//! Expected output that holds for every seed. Besides literal text, an expected file may hold
 //! address placeholders (`{ingress/NAME.vip}`, `{service/NAME.clusterIP}`, ... as in curl
 //! strings), resolved when the step runs, and `{uuid:N}`: the N-th distinct UUID of the text,
-//! the same UUID wherever the same N appears. Everything else must match byte for byte.
+//! the same UUID wherever the same N appears. Everything else must match byte for byte. A
+//! `contains` fragment may hold address placeholders and node roles (`{ingress/NAME.active}`,
+//! `{pod/NAME.node}`, `{NAME}` bound by `as:`), each replaced by what it names at run time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::scenario::curl::parse_placeholder;
-use crate::scenario::model::AddressRef;
+use crate::scenario::model::{AddressRef, NodeRef};
+use crate::scenario::refs::node_ref;
 
 /// One piece of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +17,7 @@ enum Piece {
     Text(String),
     Uuid(u32),
     Address(AddressRef),
+    Node(NodeRef),
 }
 
 /// A parsed template.
@@ -23,23 +27,40 @@ pub struct Template {
 }
 
 impl Template {
-    /// Reads a template; a `{` that opens no placeholder is literal text.
+    /// Reads an expected file; a `{` that opens no placeholder is literal text.
     pub fn parse(text: &str) -> Template {
+        Template::read(text, |inner| match inner.strip_prefix("uuid:") {
+            Some(n) => Some(Piece::Uuid(n.parse().ok()?)),
+            None => Some(Piece::Address(parse_placeholder(inner).ok()?)),
+        })
+    }
+
+    /// Reads a `contains` fragment: address placeholders, and node roles of namespace `ns`
+    /// or `aliases` bound earlier; any other `{` is literal text.
+    pub fn fragment(text: &str, ns: &str, aliases: &BTreeSet<String>) -> Template {
+        Template::read(text, |inner| {
+            if let Ok(a) = parse_placeholder(inner) {
+                return Some(Piece::Address(a));
+            }
+            match node_ref(&format!("{{{inner}}}"), ns).ok()? {
+                NodeRef::Alias(a) if !aliases.contains(&a) => None,
+                r => Some(Piece::Node(r)),
+            }
+        })
+    }
+
+    fn read(text: &str, placeholder: impl Fn(&str) -> Option<Piece>) -> Template {
         let mut pieces = Vec::new();
         let mut literal = String::new();
         let mut rest = text;
         while let Some(open) = rest.find('{') {
             let (before, from_brace) = rest.split_at(open);
             literal.push_str(before);
-            let placeholder = from_brace.find('}').and_then(|close| {
+            let found = from_brace.find('}').and_then(|close| {
                 let inner = from_brace.get(1..close)?;
-                let piece = match inner.strip_prefix("uuid:") {
-                    Some(n) => Piece::Uuid(n.parse().ok()?),
-                    None => Piece::Address(parse_placeholder(inner).ok()?),
-                };
-                Some((piece, close))
+                Some((placeholder(inner)?, close))
             });
-            match placeholder {
+            match found {
                 Some((piece, close)) => {
                     if !literal.is_empty() {
                         pieces.push(Piece::Text(std::mem::take(&mut literal)));
@@ -63,6 +84,35 @@ impl Template {
     /// Whether the template holds placeholders at all.
     pub fn is_literal(&self) -> bool {
         self.pieces.iter().all(|p| matches!(p, Piece::Text(_)))
+    }
+
+    /// The node roles the template names.
+    pub fn nodes(&self) -> impl Iterator<Item = &NodeRef> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Node(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// The text with every placeholder replaced by what `address` and `node` give; the first
+    /// placeholder that names nothing now is the error.
+    pub fn render(
+        &self,
+        address: impl Fn(&AddressRef) -> Option<String>,
+        node: impl Fn(&NodeRef) -> Result<String, String>,
+    ) -> Result<String, String> {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Uuid(n) => out.push_str(&format!("{{uuid:{n}}}")),
+                Piece::Address(a) => {
+                    out.push_str(&address(a).ok_or_else(|| format!("{a} names nothing now"))?)
+                }
+                Piece::Node(n) => out.push_str(&node(n)?),
+            }
+        }
+        Ok(out)
     }
 
     /// The address placeholders the template names.
@@ -110,6 +160,8 @@ impl Template {
                     }
                     at += want.len();
                 }
+                // Expected files hold no node roles (`Template::parse` reads none).
+                Piece::Node(_) => {}
             }
         }
         if at == text.len() {
@@ -146,6 +198,28 @@ mod tests {
         assert!(t.matches(&same, |_| None).is_err(), "two N, two uuids");
         let tab = format!("frontend {A}\n    use {B} if {B}_path\n");
         assert!(t.matches(&tab, |_| None).is_err());
+    }
+
+    #[test]
+    fn fragments_resolve_roles_and_bound_aliases_only() {
+        let aliases: BTreeSet<String> = ["cut".to_string()].into();
+        let t = Template::fragment(
+            "{ingress/web.active} {cut} {other} {pod/c.ip}",
+            "ns",
+            &aliases,
+        );
+        assert_eq!(t.nodes().count(), 2);
+        assert_eq!(t.addresses().count(), 1);
+        let text = t.render(
+            |_| Some("10.0.0.1".to_string()),
+            |n| {
+                Ok(match n {
+                    NodeRef::Alias(_) => "cent333".to_string(),
+                    _ => "cent222".to_string(),
+                })
+            },
+        );
+        assert_eq!(text.as_deref(), Ok("cent222 cent333 {other} 10.0.0.1"));
     }
 
     #[test]

@@ -316,10 +316,22 @@ fn routes(world: &World, c: &Compute, vrf: &Vrf) -> String {
         }
     }
     for (prefix, (local, remote)) in &prefixes {
-        if local.is_none() && remote.is_empty() {
+        // The vRouter installs the best paths only: those of the highest local preference.
+        let Some(top) = local
+            .map(|l| l.local_pref)
+            .into_iter()
+            .chain(remote.iter().map(|p| p.local_pref))
+            .max()
+        else {
             continue;
-        }
-        rows.push(route_row(&mut ids, *prefix, *local, remote));
+        };
+        let local = local.filter(|l| l.local_pref == top);
+        let best: Vec<RouteAttrs> = remote
+            .iter()
+            .filter(|p| p.local_pref == top)
+            .copied()
+            .collect();
+        rows.push(route_row(&mut ids, *prefix, local, &best));
     }
     let mut out = format!(
         "Vrouter inet4 routing table 0/{}/unicast ({})\nFlags: L=Label Valid, P=Proxy ARP\n\n",

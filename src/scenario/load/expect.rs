@@ -1,23 +1,25 @@
 //! `expect:` of `show` and `curl` steps.
 
 use super::{Loader, err, read_file};
-use crate::scenario::model::{CurlExpect, ExpectedText, NextHopRef, RouteExpect, Show, ShowExpect};
+use crate::scenario::model::{
+    CurlExpect, ExpectedText, NextHopRef, NodeRef, RouteExpect, Show, ShowExpect,
+};
 use crate::scenario::template::Template;
 use crate::trace::record::DISPOSITIONS;
 use crate::yaml::Node;
 
 /// The exit codes curl ends a simulated request with.
-pub const CURL_EXIT_CODES: [u8; 5] = [0, 7, 28, 52, 56];
+pub const CURL_EXIT_CODES: [u8; 6] = [0, 7, 28, 35, 52, 56];
 
 impl Loader<'_> {
     pub(super) fn show_expect(&mut self, node: &Node, what: &Show) -> Option<ShowExpect> {
         let mut m = node.as_map("expect", &mut self.diags)?;
         let mut e = ShowExpect::default();
         if let Some(c) = m.take("contains") {
-            e.contains = c.as_str_list("`expect.contains`", &mut self.diags);
+            e.contains = self.fragments(&c, "`expect.contains`");
         }
         if let Some(c) = m.take("not_contains") {
-            e.not_contains = c.as_str_list("`expect.not_contains`", &mut self.diags);
+            e.not_contains = self.fragments(&c, "`expect.not_contains`");
         }
         if let Some(f) = m.take("equals_file")
             && let Some(rel) = f.as_nonempty_str("`expect.equals_file`", &mut self.diags)
@@ -56,6 +58,28 @@ impl Loader<'_> {
         }
         m.finish(&mut self.diags);
         Some(e)
+    }
+
+    /// A list of fragments whose placeholders must name objects created earlier and roles
+    /// the loader knows.
+    fn fragments(&mut self, node: &Node, what: &str) -> Vec<(String, Template)> {
+        let mut out = Vec::new();
+        for item in node.one_or_many() {
+            let Some(text) = item.as_str(what, &mut self.diags) else {
+                continue;
+            };
+            let template = Template::fragment(text, &self.namespace, &self.aliases);
+            for a in template.addresses() {
+                let key = a.key(&self.namespace);
+                self.require_created(item, &key);
+            }
+            let roles: Vec<NodeRef> = template.nodes().cloned().collect();
+            for r in &roles {
+                self.require_role(item, r);
+            }
+            out.push((text.to_string(), template));
+        }
+        out
     }
 
     fn route_expect(&mut self, node: &Node) -> Option<RouteExpect> {

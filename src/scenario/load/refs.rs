@@ -146,6 +146,15 @@ impl Loader<'_> {
         ok.then_some(r)
     }
 
+    /// A role found in a text fragment: the object it reads must exist by then.
+    pub(super) fn require_role(&mut self, at: &Node, r: &NodeRef) -> bool {
+        match r {
+            NodeRef::Haproxy { ingress, .. } => self.require_created(at, ingress),
+            NodeRef::PodNode(pod) => self.require_pod(at, pod),
+            NodeRef::Name(_) | NodeRef::Alias(_) => true,
+        }
+    }
+
     pub(super) fn require_compute(&mut self, at: &Node, r: &NodeRef) -> bool {
         let NodeRef::Name(name) = r else {
             return true;
