@@ -16,10 +16,10 @@ impl Loader<'_> {
         let mut m = node.as_map("expect", &mut self.diags)?;
         let mut e = ShowExpect::default();
         if let Some(c) = m.take("contains") {
-            e.contains = self.fragments(&c, "`expect.contains`");
+            e.contains = self.fragments(c, "`expect.contains`");
         }
         if let Some(c) = m.take("not_contains") {
-            e.not_contains = self.fragments(&c, "`expect.not_contains`");
+            e.not_contains = self.fragments(c, "`expect.not_contains`");
         }
         if let Some(f) = m.take("equals_file")
             && let Some(rel) = f.as_nonempty_str("`expect.equals_file`", &mut self.diags)
