@@ -336,15 +336,25 @@ impl ControlNode {
         if unchanged {
             return;
         }
-        ctx.note(
-            Actor::ControlNode,
-            What::BestPath {
-                vrf: vrf.clone(),
-                prefix,
-                next_hops: best.iter().map(|p| p.next_hop).collect(),
-                local_pref: best.first().map_or(0, |p| p.local_pref),
-            },
-        );
+        // A new label behind the same next hops (a compute's composite grew) goes to the agents
+        // without a note: the timeline tells where traffic goes, not how it is labelled.
+        let seen = |paths: &[RouteAttrs]| {
+            let hops: Vec<_> = paths.iter().map(|p| p.next_hop).collect();
+            (hops, paths.first().map_or(0, |p| p.local_pref))
+        };
+        let before = self.best.get(&key).map(|b| seen(b));
+        let (next_hops, local_pref) = seen(&best);
+        if before != Some((next_hops.clone(), local_pref)) {
+            ctx.note(
+                Actor::ControlNode,
+                What::BestPath {
+                    vrf: vrf.clone(),
+                    prefix,
+                    next_hops,
+                    local_pref,
+                },
+            );
+        }
         let update = Msg::XmppRoutes {
             vrf: vrf.clone(),
             prefix,
