@@ -6,14 +6,19 @@ use std::path::Path;
 
 use contrail_sim::diag::{Origin, render};
 use contrail_sim::k8s::manifest::parse_manifests;
+use contrail_sim::report::text::Text;
 use contrail_sim::scenario::curl::parse_curl;
 use contrail_sim::scenario::load::load_str;
+use contrail_sim::scenario::run::{Keep, Run};
 use contrail_sim::scenario::show::parse_show;
 use proptest::prelude::*;
 
 const SCENARIO: &str = r#"name: fuzz
 seed: 7
-topology: {name: book, hosts: ["101.101.101.1 www.juniper.net www.cisco.com"]}
+topology:
+  computes: [cent222, cent333, {name: cent444, address: 10.169.25.30}]
+  hosts: ["101.101.101.1 www.juniper.net www.cisco.com"]
+  timers: {xmpp_hold: 30s, svc_check: 20s}
 steps:
   - apply:
       - apiVersion: v1
@@ -46,10 +51,24 @@ steps:
   - curl: "-v -H 'Host: www.juniper.net' http://{ingress/ingress-sf.vip}/dev?q=1"
     from: pod/client
     repeat: 2
-    expect: {status: 200, served_by: deployment/webserver-1, via: [cent222/haproxy]}
+    expect: {status: 200, served_by: deployment/webserver-1, via: ["{ingress/ingress-sf.active}/haproxy"]}
   - show: gateway routes detail
     expect: {contains: [101.101.101.1], routes: [{prefix: 101.101.101.1/32, local_preference: 200}]}
-  - fail: node/cent222
+  - show: rt --dump k8s-ns-user-1-pod-network on {ingress/ingress-sf.standby}
+    expect: {not_contains: ["{pod/client.ip}/24", "{ingress/ingress-sf.active}"]}
+  - fail: node/{ingress/ingress-sf.active}
+    as: lost
+  - curl: "--connect-timeout 2 -m 5 http://www.juniper.net/dev"
+    from: host/cent-client
+    expect: {exit_code: 28, disposition: node-down}
+  - wait: 95s
+  - show: kubectl get pods -A -o wide
+  - fail: link/camaro-{lost}
+  - recover: node/{lost}
+  - fail: xmpp/cent333
+  - fail: pod/client
+  - show: timeline last 1m
+  - recover: link/camaro-{lost}
   - delete: ingress/ingress-sf
 "#;
 
@@ -162,7 +181,8 @@ fn mutate(text: &str, edits: &[Edit]) -> String {
     chars.into_iter().collect()
 }
 
-/// Loads a scenario text and checks the invariants of the result.
+/// Loads a scenario text and checks the invariants of the result; one that loads is run too
+/// (a run may stop with an error, never panic).
 fn check_scenario(text: &str) {
     let loaded = load_str(text, "fuzz.yaml", Path::new("tests/bad_inputs/yaml-syntax"));
     assert_eq!(loaded.scenario.is_some(), loaded.errors().next().is_none());
@@ -171,6 +191,12 @@ fn check_scenario(text: &str) {
         assert!(!d.message.is_empty());
     }
     let _ = render(&loaded.diagnostics, &loaded.sources);
+    if let Some(scenario) = &loaded.scenario {
+        let mut text = Text::new(scenario, scenario.seed, true, std::io::sink());
+        if let Ok(run) = Run::stream(scenario, scenario.seed, None, Keep::Verdicts, &mut text) {
+            let _ = text.finish(&run.world);
+        }
+    }
 }
 
 fn check_manifest(text: &str) {
@@ -229,5 +255,9 @@ fn regression_multibyte_whitespace_scenario() {
 fn seeds_are_valid() {
     let loaded = load_str(SCENARIO, "fuzz.yaml", Path::new("."));
     assert!(loaded.scenario.is_some(), "{:?}", loaded.diagnostics);
+    let scenario = loaded.scenario.expect("loads");
+    let run = Run::execute(&scenario, scenario.seed).unwrap_or_else(|e| panic!("{:?}", e.1.0));
+    let failures: Vec<_> = run.steps.iter().flat_map(|s| &s.failures).collect();
+    assert!(failures.is_empty(), "{failures:?}");
     assert!(parse_curl(CURL, &Origin::new("s", 1, 1)).is_ok());
 }
