@@ -6,21 +6,19 @@ use std::io::Write;
 use super::{DiffArgs, EXIT_INVALID, EXIT_OK, Format};
 use crate::diag::render;
 use crate::scenario::diff::diff;
-use crate::scenario::load::load;
 
 /// Exit 0 when both runs complete (differences are the output, not a failure), 2 for invalid
 /// input. The scenario's expectations are not checked: they are written for one semantics.
 pub fn run(args: &DiffArgs) -> i32 {
-    let loaded = load(&args.file);
-    let Some(scenario) = loaded.scenario else {
-        eprint!("{}", render(&loaded.diagnostics, &loaded.sources));
-        return EXIT_INVALID;
+    let (scenario, sources) = match super::load_scenario(&args.file) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let seed = args.seed.unwrap_or(scenario.seed);
     let result = match diff(&scenario, seed) {
         Ok(d) => d,
         Err(e) => {
-            eprint!("{}", render(&[e.0], &loaded.sources));
+            eprint!("{}", render(&[e.0], &sources));
             return EXIT_INVALID;
         }
     };

@@ -139,6 +139,30 @@ fn parse_semantics(s: &str) -> Result<Semantics, String> {
     })
 }
 
+/// Loads a scenario for a command: its errors are printed and mean exit code 2; its warnings
+/// are printed and the command goes on.
+pub fn load_scenario(
+    file: &std::path::Path,
+) -> Result<(crate::scenario::model::Scenario, crate::diag::SourceMap), i32> {
+    let loaded = crate::scenario::load::load(file);
+    let Some(scenario) = loaded.scenario else {
+        eprint!(
+            "{}",
+            crate::diag::render(&loaded.diagnostics, &loaded.sources)
+        );
+        return Err(EXIT_INVALID);
+    };
+    let warnings: Vec<_> = loaded
+        .diagnostics
+        .into_iter()
+        .filter(|d| !d.is_error())
+        .collect();
+    if !warnings.is_empty() {
+        eprint!("{}", crate::diag::render(&warnings, &loaded.sources));
+    }
+    Ok((scenario, loaded.sources))
+}
+
 /// Exit codes of the contract.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;

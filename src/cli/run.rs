@@ -7,7 +7,6 @@ use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, RunArgs};
 use crate::diag::{SourceMap, render};
 use crate::report::jsonl::Jsonl;
 use crate::report::text::Text;
-use crate::scenario::load::load;
 use crate::scenario::model::Scenario;
 use crate::scenario::run::{Keep, Run, RunError};
 use crate::trace::capture::Capture;
@@ -75,20 +74,10 @@ fn split(result: Result<Run, Box<(Run, RunError)>>) -> (Run, Option<RunError>) {
 }
 
 pub fn run(args: &RunArgs) -> i32 {
-    let loaded = load(&args.file);
-    let warnings: Vec<_> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| !d.is_error())
-        .cloned()
-        .collect();
-    let Some(mut scenario) = loaded.scenario else {
-        eprint!("{}", render(&loaded.diagnostics, &loaded.sources));
-        return EXIT_INVALID;
+    let (mut scenario, sources) = match super::load_scenario(&args.file) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    if !warnings.is_empty() {
-        eprint!("{}", render(&warnings, &loaded.sources));
-    }
     let seed = args.seed.unwrap_or(scenario.seed);
     if let Some(semantics) = args.semantics {
         scenario.semantics = semantics;
@@ -122,7 +111,7 @@ pub fn run(args: &RunArgs) -> i32 {
         seed,
         args.format,
         args.timeline,
-        &loaded.sources,
+        &sources,
         capture,
         keep,
         &mut stdout,
@@ -146,7 +135,7 @@ pub fn run(args: &RunArgs) -> i32 {
         return EXIT_INVALID;
     }
     if let Some(printed) = &printed
-        && !same_again(args, &scenario, seed, &loaded.sources, printed, &replay)
+        && !same_again(args, &scenario, seed, &sources, printed, &replay)
     {
         return EXIT_FAILED;
     }

@@ -5,28 +5,16 @@ use std::io::Write;
 
 use super::pool::ordered;
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, SweepArgs};
-use crate::diag::render;
 use crate::report::sweep::{self as report, SweepInfo};
-use crate::scenario::load::load;
 use crate::sweep::outcome::{RunOutcome, Stopped};
 use crate::sweep::run_seed;
 use crate::sweep::tally::Tally;
 
 pub fn sweep(args: &SweepArgs) -> i32 {
-    let loaded = load(&args.file);
-    let Some(scenario) = loaded.scenario else {
-        eprint!("{}", render(&loaded.diagnostics, &loaded.sources));
-        return EXIT_INVALID;
+    let scenario = match super::load_scenario(&args.file) {
+        Ok((scenario, _)) => scenario,
+        Err(code) => return code,
     };
-    let warnings: Vec<_> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| !d.is_error())
-        .cloned()
-        .collect();
-    if !warnings.is_empty() {
-        eprint!("{}", render(&warnings, &loaded.sources));
-    }
     let partition = args.partition.unwrap_or(super::partition::Partition::WHOLE);
     let seeds: Vec<u64> = args.seeds.seeds(partition).collect();
     let info = SweepInfo {

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::CURL_TO_A_DELETED_INGRESS;
+
 fn run_scenario(dir: &Path, scenario: &str) -> (i32, String, String) {
     run_with(dir, scenario, &[])
 }
@@ -51,23 +53,7 @@ fn an_exhausted_floating_ip_pool_leaves_the_service_pending_and_the_run_goes_on(
 #[test]
 fn curl_to_an_ingress_deleted_earlier_is_an_input_error() {
     let dir = temp_dir("deleted");
-    let scenario = r#"name: deleted
-steps:
-  - apply:
-      - apiVersion: v1
-        kind: Pod
-        metadata: {name: client}
-        spec: {nodeName: cent222, containers: [{name: c, image: busybox}]}
-      - apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata: {name: gone}
-        spec: {defaultBackend: {service: {name: svc, port: {number: 80}}}}
-  - wait: converged
-  - delete: ingress/gone
-  - wait: converged
-  - curl: "http://{ingress/gone.vip}/"
-    from: pod/client
-"#;
+    let scenario = CURL_TO_A_DELETED_INGRESS;
     let (code, stdout, stderr) = run_scenario(&dir, scenario);
     assert_eq!(code, 2, "stderr: {stderr}");
     assert!(stdout.contains("\n== step 4 ["), "{stdout}");

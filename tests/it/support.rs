@@ -94,3 +94,23 @@ pub fn apply_and_converge(world: &mut World, objects: Vec<Object>) {
     apply(world, objects);
     world.run_until_idle(BUDGET).expect("converges");
 }
+
+/// A scenario valid on paper that stops at its fifth step: it curls the VIP of an Ingress it
+/// deleted (line 15, column 5).
+pub const CURL_TO_A_DELETED_INGRESS: &str = r#"name: deleted
+steps:
+  - apply:
+      - apiVersion: v1
+        kind: Pod
+        metadata: {name: client}
+        spec: {nodeName: cent222, containers: [{name: c, image: busybox}]}
+      - apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: gone}
+        spec: {defaultBackend: {service: {name: svc, port: {number: 80}}}}
+  - wait: converged
+  - delete: ingress/gone
+  - wait: converged
+  - curl: "http://{ingress/gone.vip}/"
+    from: pod/client
+"#;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::support::{TempDir, contrail_sim, scenario_path, text};
+use super::support::{CURL_TO_A_DELETED_INGRESS, TempDir, contrail_sim, scenario_path, text};
 
 /// A scenario whose only expectation depends on the seed: the /dev request must pass through
 /// the haproxy on cent222, which is where svc-monitor's random scheduler puts the active
@@ -165,26 +165,7 @@ fn a_sweep_with_a_seed_dependent_expectation_exits_1_and_lists_the_failing_seeds
 #[test]
 fn a_sweep_whose_runs_stop_with_an_error_exits_2_and_groups_the_error() {
     let dir = TempDir::new("sweep-error");
-    let file = dir.write(
-        "deleted.yaml",
-        r#"name: deleted
-steps:
-  - apply:
-      - apiVersion: v1
-        kind: Pod
-        metadata: {name: client}
-        spec: {nodeName: cent222, containers: [{name: c, image: busybox}]}
-      - apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata: {name: gone}
-        spec: {defaultBackend: {service: {name: svc, port: {number: 80}}}}
-  - wait: converged
-  - delete: ingress/gone
-  - wait: converged
-  - curl: "http://{ingress/gone.vip}/"
-    from: pod/client
-"#,
-    );
+    let file = dir.write("deleted.yaml", CURL_TO_A_DELETED_INGRESS);
     let file = file.to_string_lossy();
     let out = sweep(&[&file, "--seeds", "1..3", "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));

@@ -75,6 +75,30 @@ pub fn bold(area: &Area, s: &str, at: (f64, f64), size: f64) -> Result<(), Strin
         .map_err(err)
 }
 
+/// A white canvas of `width` × `height` pixels painted by `paint`, as SVG text.
+pub fn canvas(
+    width: f64,
+    height: f64,
+    paint: impl FnOnce(&Area) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let area =
+            SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
+        area.fill(&WHITE).map_err(err)?;
+        paint(&area)?;
+        area.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// The height of a step legend (`step_legend`) of `steps` steps: one column up to eight
+/// steps, two beyond.
+pub fn step_legend_height(steps: usize) -> f64 {
+    let rows = if steps > 8 { steps.div_ceil(2) } else { steps };
+    16.0 * (rows as f64 + 1.0) + 20.0
+}
+
 pub fn line(
     area: &Area,
     from: (f64, f64),

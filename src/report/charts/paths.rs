@@ -6,7 +6,7 @@
 
 use plotters::prelude::*;
 
-use super::draw::{Align, Area, INK, MUTED, RULE, bold, clip, err, line, rect, text};
+use super::draw::{Align, Area, INK, MUTED, RULE, bold, canvas, clip, line, rect, text};
 use crate::report::names::hop_name;
 use crate::report::text::endpoint;
 use crate::scenario::run::{CurlResult, StepResult};
@@ -38,16 +38,12 @@ pub fn render(
     ns: &str,
 ) -> Result<String, String> {
     let height = TOP + BLOCK * results.len() as f64 + 20.0;
-    let mut svg = String::new();
-    {
-        let area =
-            SVGBackend::with_string(&mut svg, (WIDTH as u32, height as u32)).into_drawing_area();
-        area.fill(&WHITE).map_err(err)?;
+    canvas(WIDTH, height, |area| {
         let from = results
             .first()
             .map_or(String::new(), |r| endpoint(&r.from, ns));
         bold(
-            &area,
+            area,
             &format!(
                 "Step {}: the same request, {} paths, from {from}",
                 step.index + 1,
@@ -57,7 +53,7 @@ pub fn render(
             17.0,
         )?;
         text(
-            &area,
+            area,
             "the first packet of each connection, box by box: blue the client's connection, orange haproxy's own",
             (MARGIN, 46.0),
             11.0,
@@ -65,11 +61,10 @@ pub fn render(
             Align::Left,
         )?;
         for (i, r) in results.iter().enumerate() {
-            draw_request(&area, world, r, TOP + BLOCK * i as f64)?;
+            draw_request(area, world, r, TOP + BLOCK * i as f64)?;
         }
-        area.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 fn draw_request(area: &Area, world: &World, r: &CurlResult, top: f64) -> Result<(), String> {

@@ -9,8 +9,8 @@ use plotters::prelude::*;
 
 use super::axis::TimeAxis;
 use super::draw::{
-    Align, Area, BAND, FAULT, INK, MUTED, Marker, bold, compute_colour, err, markers, rect,
-    step_legend, text, text_width, time_axis,
+    Align, Area, BAND, FAULT, INK, MUTED, Marker, bold, canvas, compute_colour, err, markers, rect,
+    step_legend, step_legend_height, text, text_width, time_axis,
 };
 use super::outcome::{Path, paths};
 use crate::scenario::run::{CurlResult, Output, Run};
@@ -76,18 +76,9 @@ pub fn render(
         16.0 * (listed.len() as f64 + 1.0) + 12.0
     };
     let legend_top = list_top + list_height;
-    let rows = if steps.len() > 8 {
-        steps.len().div_ceil(2)
-    } else {
-        steps.len()
-    };
-    let height = legend_top + 16.0 * (rows as f64 + 1.0) + 20.0;
-    let mut svg = String::new();
-    {
-        let area =
-            SVGBackend::with_string(&mut svg, (WIDTH as u32, height as u32)).into_drawing_area();
-        area.fill(&WHITE).map_err(err)?;
-        bold(&area, title, (20.0, 22.0), 17.0)?;
+    let height = legend_top + step_legend_height(steps.len());
+    canvas(WIDTH, height, |area| {
+        bold(area, title, (20.0, 22.0), 17.0)?;
         let served: BTreeSet<NodeId> = paths
             .iter()
             .filter_map(|p| p.served.as_ref().map(|(n, _)| *n))
@@ -98,20 +89,20 @@ pub fn render(
             .filter(|(_, c)| served.contains(c))
             .map(|(i, c)| (i, *c))
             .collect();
-        key(&area, world, &serving)?;
-        degraded(&area, &axis, &marks, lanes_bottom)?;
+        key(area, world, &serving)?;
+        degraded(area, &axis, &marks, lanes_bottom)?;
         for (i, label) in lanes.iter().enumerate() {
             let y0 = TOP + LANE * i as f64;
             if i % 2 == 0 {
                 rect(
-                    &area,
+                    area,
                     (axis.left(), y0),
                     (axis.right(), y0 + LANE),
                     BAND.mix(0.7).filled(),
                 )?;
             }
             text(
-                &area,
+                area,
                 label,
                 (LEFT - 10.0, y0 + LANE / 2.0),
                 12.0,
@@ -119,7 +110,7 @@ pub fn render(
                 Align::Right,
             )?;
         }
-        markers(&area, &axis, &marks, TOP, lanes_bottom)?;
+        markers(area, &axis, &marks, TOP, lanes_bottom)?;
         let mut last_label_end = vec![f64::MIN; lanes.len()];
         for (r, p) in results.iter().zip(&paths) {
             let lane = lanes.iter().position(|d| *d == r.disposition).unwrap_or(0);
@@ -136,13 +127,13 @@ pub fn render(
                 let label = (r.request_id + 1).to_string();
                 let slot = &mut last_label_end[lane];
                 let ly = if x - 4.0 > *slot { y - 12.0 } else { y + 13.0 };
-                text(&area, &label, (x, ly), 10.5, INK, Align::Centre)?;
+                text(area, &label, (x, ly), 10.5, INK, Align::Centre)?;
                 *slot = x + text_width(&label, 10.5) / 2.0;
             }
         }
-        time_axis(&area, &axis, lanes_bottom + 8.0)?;
+        time_axis(area, &axis, lanes_bottom + 8.0)?;
         text(
-            &area,
+            area,
             "when the request was sent (simulated time since the start of the run)",
             ((axis.left() + axis.right()) / 2.0, lanes_bottom + 46.0),
             11.0,
@@ -150,12 +141,11 @@ pub fn render(
             Align::Centre,
         )?;
         if !listed.is_empty() {
-            list(&area, &listed, (LEFT, list_top))?;
+            list(area, &listed, (LEFT, list_top))?;
         }
-        step_legend(&area, steps, (LEFT, legend_top), WIDTH - LEFT - RIGHT)?;
-        area.present().map_err(err)?;
-    }
-    Ok(svg)
+        step_legend(area, steps, (LEFT, legend_top), WIDTH - LEFT - RIGHT)?;
+        Ok(())
+    })
 }
 
 /// The numbered requests under the chart.

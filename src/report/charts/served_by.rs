@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use plotters::prelude::*;
 
 use super::draw::{
-    Align, FAULT, INK, MUTED, RULE, bold, clip, compute_colour, err, line, rect, text, text_width,
+    Align, FAULT, INK, MUTED, RULE, bold, canvas, clip, compute_colour, line, rect, text,
+    text_width,
 };
 use super::outcome::paths;
 use crate::report::text::endpoint;
@@ -150,28 +151,17 @@ pub fn render(
         .unwrap_or(1)
         .max(1);
     let scale = (WIDTH - LEFT - RIGHT) / f64::from(top_count);
-    let mut svg = String::new();
-    {
-        let area =
-            SVGBackend::with_string(&mut svg, (WIDTH as u32, height as u32)).into_drawing_area();
-        area.fill(&WHITE).map_err(err)?;
-        bold(&area, &clip(&title, 80), (20.0, 24.0), 16.0)?;
-        text(&area, &subtitle, (20.0, 50.0), 12.0, INK, Align::Left)?;
-        text(
-            &area,
-            &chooser_words,
-            (20.0, 70.0),
-            12.0,
-            MUTED,
-            Align::Left,
-        )?;
+    canvas(WIDTH, height, |area| {
+        bold(area, &clip(&title, 80), (20.0, 24.0), 16.0)?;
+        text(area, &subtitle, (20.0, 50.0), 12.0, INK, Align::Left)?;
+        text(area, &chooser_words, (20.0, 70.0), 12.0, MUTED, Align::Left)?;
         let mut y = TOP;
         for row in &rows {
             match row {
                 Row::Compute(name) => {
-                    bold(&area, name, (20.0, y + HEADER / 2.0 + 2.0), 12.5)?;
+                    bold(area, name, (20.0, y + HEADER / 2.0 + 2.0), 12.5)?;
                     line(
-                        &area,
+                        area,
                         (20.0, y + HEADER - 2.0),
                         (WIDTH - RIGHT, y + HEADER - 2.0),
                         RULE.stroke_width(1),
@@ -184,7 +174,7 @@ pub fn render(
                 } => {
                     let mid = y + ROW / 2.0;
                     text(
-                        &area,
+                        area,
                         &clip(label, 44),
                         (LEFT - 10.0, mid),
                         12.0,
@@ -192,9 +182,9 @@ pub fn render(
                         Align::Right,
                     )?;
                     let end = LEFT + scale * f64::from(*count);
-                    rect(&area, (LEFT, mid - 8.0), (end, mid + 8.0), colour.filled())?;
+                    rect(area, (LEFT, mid - 8.0), (end, mid + 8.0), colour.filled())?;
                     text(
-                        &area,
+                        area,
                         &count.to_string(),
                         (end + 6.0, mid),
                         12.0,
@@ -207,7 +197,7 @@ pub fn render(
         }
         let axis = y + 8.0;
         line(
-            &area,
+            area,
             (LEFT, axis),
             (WIDTH - RIGHT, axis),
             INK.stroke_width(1),
@@ -217,25 +207,24 @@ pub fn render(
         let mut last_end = f64::MIN;
         while n <= u64::from(top_count) {
             let x = LEFT + scale * n as f64;
-            line(&area, (x, axis), (x, axis + 4.0), INK.stroke_width(1))?;
+            line(area, (x, axis), (x, axis + 4.0), INK.stroke_width(1))?;
             let label = n.to_string();
             if x - text_width(&label, 11.0) / 2.0 > last_end {
-                text(&area, &label, (x, axis + 14.0), 11.0, INK, Align::Centre)?;
+                text(area, &label, (x, axis + 14.0), 11.0, INK, Align::Centre)?;
                 last_end = x + text_width(&label, 11.0) / 2.0 + 4.0;
             }
             n += step;
         }
         text(
-            &area,
+            area,
             "requests served",
             ((LEFT + WIDTH - RIGHT) / 2.0, axis + 32.0),
             11.0,
             MUTED,
             Align::Centre,
         )?;
-        area.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 fn row_height(row: &Row) -> f64 {

@@ -5,7 +5,8 @@ use plotters::prelude::*;
 
 use super::axis::TimeAxis;
 use super::draw::{
-    Align, Area, BAND, INK, MUTED, Marker, bold, err, markers, rect, step_legend, text, time_axis,
+    Align, Area, BAND, INK, MUTED, Marker, bold, canvas, err, markers, rect, step_legend,
+    step_legend_height, text, time_axis,
 };
 use crate::report::timeline::actor_name;
 use crate::world::World;
@@ -118,24 +119,15 @@ pub fn render(
     let axis = TimeAxis::new(&times, LEFT, WIDTH - RIGHT);
     let lanes_bottom = TOP + LANE * lanes.len() as f64;
     let legend_top = lanes_bottom + 62.0;
-    let rows = if steps.len() > 8 {
-        steps.len().div_ceil(2)
-    } else {
-        steps.len()
-    };
-    let height = legend_top + 16.0 * (rows as f64 + 1.0) + 20.0;
-    let mut svg = String::new();
-    {
-        let area =
-            SVGBackend::with_string(&mut svg, (WIDTH as u32, height as u32)).into_drawing_area();
-        area.fill(&WHITE).map_err(err)?;
-        bold(&area, title, (20.0, 22.0), 17.0)?;
-        draw_key(&area)?;
+    let height = legend_top + step_legend_height(steps.len());
+    canvas(WIDTH, height, |area| {
+        bold(area, title, (20.0, 22.0), 17.0)?;
+        draw_key(area)?;
         for (i, actor) in lanes.iter().enumerate() {
             let y0 = TOP + LANE * i as f64;
             if i % 2 == 0 {
                 rect(
-                    &area,
+                    area,
                     (axis.left(), y0),
                     (axis.right(), y0 + LANE),
                     BAND.filled(),
@@ -143,7 +135,7 @@ pub fn render(
             }
             let name = actor_name(world, *actor);
             text(
-                &area,
+                area,
                 &name,
                 (LEFT - 10.0, y0 + LANE / 2.0),
                 12.0,
@@ -151,7 +143,7 @@ pub fn render(
                 Align::Right,
             )?;
         }
-        markers(&area, &axis, marks, TOP, lanes_bottom)?;
+        markers(area, &axis, marks, TOP, lanes_bottom)?;
         for note in notes {
             let Some(lane) = lanes.iter().position(|a| *a == note.actor) else {
                 continue;
@@ -169,19 +161,18 @@ pub fn render(
             };
             area.draw(&Circle::new(centre, 4, style)).map_err(err)?;
         }
-        time_axis(&area, &axis, lanes_bottom + 8.0)?;
+        time_axis(area, &axis, lanes_bottom + 8.0)?;
         text(
-            &area,
+            area,
             "simulated time since the start of the run",
             ((axis.left() + axis.right()) / 2.0, lanes_bottom + 46.0),
             11.0,
             MUTED,
             Align::Centre,
         )?;
-        step_legend(&area, steps, (LEFT, legend_top), WIDTH - LEFT - RIGHT)?;
-        area.present().map_err(err)?;
-    }
-    Ok(svg)
+        step_legend(area, steps, (LEFT, legend_top), WIDTH - LEFT - RIGHT)?;
+        Ok(())
+    })
 }
 
 /// The colour key and how to read the chart, under the title.

@@ -29,7 +29,7 @@ use super::book;
 use super::echo::Answer;
 use super::golden::check_golden;
 use super::process::check_config;
-use super::referee::{answer_of, bin, certificate, send, serve_rendered};
+use super::referee::{answer_of, bin, certificate, referee_config, send, serve_rendered, verdict};
 use super::spec_model::{self, IngressDef, decide};
 
 /// The rule table as the haproxy of the first Ingress runs it.
@@ -108,25 +108,14 @@ fn referee_case(
             ));
         }
     }
-    if disagreements.is_empty() {
-        Ok(())
-    } else {
-        Err(TestCaseError::fail(format!(
-            "{disagreements}config:\n{rendered}"
-        )))
-    }
+    verdict(&disagreements, &rendered)
 }
 
 #[test]
 fn generated_kubernetes_tables_route_like_the_simulator_and_the_spec() {
     let Some(bin) = bin() else { return };
     let started = Instant::now();
-    let config = ProptestConfig {
-        cases: 40,
-        max_shrink_iters: 64,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+    let config = referee_config();
     let strategy = (
         spec_model::ingress_set(),
         proptest::collection::vec(

@@ -201,6 +201,11 @@ fn referee_case(
             ));
         }
     }
+    verdict(&disagreements, &rendered)
+}
+
+/// A case passes when no request disagreed; otherwise its disagreements and the config.
+pub(crate) fn verdict(disagreements: &str, rendered: &str) -> Result<(), TestCaseError> {
     if disagreements.is_empty() {
         Ok(())
     } else {
@@ -210,16 +215,21 @@ fn referee_case(
     }
 }
 
-#[test]
-fn generated_ingresses_route_like_select_pool() {
-    let Some(bin) = bin() else { return };
-    let started = Instant::now();
-    let config = ProptestConfig {
+/// The referee tests' proptest settings: 40 configs, short shrinking (each case runs haproxy).
+pub(crate) fn referee_config() -> ProptestConfig {
+    ProptestConfig {
         cases: 40,
         max_shrink_iters: 64,
         failure_persistence: None,
         ..ProptestConfig::default()
-    };
+    }
+}
+
+#[test]
+fn generated_ingresses_route_like_select_pool() {
+    let Some(bin) = bin() else { return };
+    let started = Instant::now();
+    let config = referee_config();
     let strategy = (
         arb::lb_config(),
         proptest::collection::vec(arb::request(true), 12),
