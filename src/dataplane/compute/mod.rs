@@ -149,6 +149,7 @@ impl Compute {
         }
         for h in &mut self.haproxies {
             h.stop(ctx);
+            h.vif = tables::NO_VIF;
         }
         self.tables = Tables::default();
         self.flows = Flows::default();

@@ -13,6 +13,9 @@ use crate::trace::Component;
 
 /// The first vif index of a virtual interface: 0 is the fabric (eth0), 1 vhost0, 2 pkt0.
 pub const FIRST_VIF: u32 = 3;
+/// A vif index no interface ever has: what a process's interface becomes when the tables it
+/// was in are gone (the node rebooted).
+pub const NO_VIF: u32 = u32::MAX;
 
 /// A floating IP on an interface: its address, the network it comes from, and the port map
 /// servicePort → targetPort of a Service (empty for an ingress floating IP).
