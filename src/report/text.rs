@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::trace::render_curl;
-use crate::scenario::model::{Action, Namespaces, Scenario, Show, VRouterView};
+use super::trace::{Detail, render_curl};
+use crate::scenario::model::{Action, Namespaces, Scenario, Show, VRouterView, Wait};
 use crate::scenario::run::{CurlResult, Failure, Output, Run, Sink, StepResult};
 use crate::world::World;
 
@@ -131,6 +131,7 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> Stri
 pub struct Text<'a, W: Write> {
     scenario: &'a Scenario,
     timeline: bool,
+    detail: Detail,
     out: W,
     /// The current step's first request, rendered.
     first: String,
@@ -152,6 +153,7 @@ impl<'a, W: Write> Text<'a, W> {
         let mut text = Text {
             scenario,
             timeline,
+            detail: Detail::All,
             out,
             first: String::new(),
             served: BTreeMap::new(),
@@ -159,6 +161,12 @@ impl<'a, W: Write> Text<'a, W> {
         };
         text.write(&header);
         text
+    }
+
+    /// Shows curl traces as `detail` says (all of them by default).
+    pub fn with_trace(mut self, detail: Detail) -> Self {
+        self.detail = detail;
+        self
     }
 
     /// Flushes the output and hands it back; the first write error, if any.
@@ -190,7 +198,7 @@ impl<W: Write> Sink for Text<'_, W> {
             return;
         }
         if self.served.is_empty() {
-            render_curl(world, result, &mut self.first);
+            render_curl(world, result, self.detail, &mut self.first);
         }
         let who = result.served_by.as_ref().map_or_else(
             || format!("({})", result.disposition),
@@ -231,7 +239,11 @@ impl<W: Write> Sink for Text<'_, W> {
             }
             self.served.clear();
         } else {
-            render_output(world, &step.output, &mut out);
+            let waited = match self.scenario.steps.get(step.index).map(|s| &s.action) {
+                Some(Action::Wait(w)) => Some(*w),
+                _ => None,
+            };
+            render_output(world, &step.output, waited, &mut out);
         }
         for f in &step.failures {
             render_failure(f, &mut out);
@@ -240,7 +252,7 @@ impl<W: Write> Sink for Text<'_, W> {
     }
 }
 
-fn render_output(world: &World, output: &Output, out: &mut String) {
+fn render_output(world: &World, output: &Output, waited: Option<Wait>, out: &mut String) {
     match output {
         Output::Applied { objects } => {
             for o in objects {
@@ -255,16 +267,7 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
         Output::Hosts { lines } => {
             let _ = writeln!(out, "{lines} line(s) added to cent-client's /etc/hosts");
         }
-        Output::Waited { converged, pending } => {
-            if *converged {
-                let _ = writeln!(out, "converged: nothing pending");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "{pending} event(s) still pending (timers that have not run out yet)"
-                );
-            }
-        }
+        Output::Waited { pending, .. } => out.push_str(&waited_line(waited, *pending)),
         Output::Shown { text, .. } => out.push_str(text),
         // Rendered request by request (see `Text`).
         Output::Curl(_) => {}
@@ -281,6 +284,22 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
                 let _ = writeln!(out, "{target} {what} ({resolved})");
             }
         }
+    }
+}
+
+/// What a wait left: only `wait: converged` may say the world converged; a timed wait says
+/// what is still pending, or that nothing is.
+fn waited_line(waited: Option<Wait>, pending: usize) -> String {
+    match (waited, pending) {
+        (Some(Wait::Converged), 0) => "converged: nothing pending\n".to_string(),
+        (Some(Wait::For(d)), 0) => {
+            format!("waited {}: nothing pending\n", super::trace::duration(d))
+        }
+        (Some(Wait::For(d)), n) => format!(
+            "waited {}: {n} event(s) still pending (timers that have not run out yet)\n",
+            super::trace::duration(d)
+        ),
+        (_, n) => format!("{n} event(s) still pending (timers that have not run out yet)\n"),
     }
 }
 
