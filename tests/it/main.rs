@@ -8,6 +8,7 @@ mod diff;
 mod fuzz_parsers;
 mod golden_traces;
 mod haproxy_conf;
+mod html_report;
 mod pcap;
 mod props;
 mod real_haproxy;
