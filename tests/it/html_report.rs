@@ -248,7 +248,7 @@ fn a_packets_headers_show_what_nat_changed_and_haproxys_x_forwarded_for(
         .and_then(|a| a.split(' ').nth(1))
         .and_then(|a| a.split(':').next());
     let dom = render(
-        &chromium,
+        chromium,
         &report.page(),
         &format!("step=18&packet=0&hop={hop}"),
     );
@@ -272,7 +272,7 @@ fn a_packets_headers_show_what_nat_changed_and_haproxys_x_forwarded_for(
         .position(|p| p["conn"] == 1 && p["label"].as_str().is_some_and(|l| l.contains("GET")))
         .expect("haproxy's request");
     let dom = render(
-        &chromium,
+        chromium,
         &report.page(),
         &format!("step=18&packet={proxied}&hop=0"),
     );
