@@ -8,6 +8,7 @@ pub mod diff;
 pub mod html;
 pub mod jsonl;
 pub mod names;
+pub mod pending;
 pub mod show;
 pub mod sweep;
 pub mod table;

@@ -267,7 +267,7 @@ fn render_output(world: &World, output: &Output, waited: Option<Wait>, out: &mut
         Output::Hosts { lines } => {
             let _ = writeln!(out, "{lines} line(s) added to cent-client's /etc/hosts");
         }
-        Output::Waited { pending, .. } => out.push_str(&waited_line(waited, *pending)),
+        Output::Waited { converged, .. } => out.push_str(&waited_line(world, waited, *converged)),
         Output::Shown { text, .. } => out.push_str(text),
         // Rendered request by request (see `Text`).
         Output::Curl(_) => {}
@@ -289,17 +289,26 @@ fn render_output(world: &World, output: &Output, waited: Option<Wait>, out: &mut
 
 /// What a wait left: only `wait: converged` may say the world converged; a timed wait says
 /// what is still pending, or that nothing is.
-fn waited_line(waited: Option<Wait>, pending: usize) -> String {
-    match (waited, pending) {
-        (Some(Wait::Converged), 0) => "converged: nothing pending\n".to_string(),
-        (Some(Wait::For(d)), 0) => {
-            format!("waited {}: nothing pending\n", super::trace::duration(d))
-        }
-        (Some(Wait::For(d)), n) => format!(
-            "waited {}: {n} event(s) still pending (timers that have not run out yet)\n",
-            super::trace::duration(d)
-        ),
-        (_, n) => format!("{n} event(s) still pending (timers that have not run out yet)\n"),
+fn waited_line(world: &World, waited: Option<Wait>, converged: bool) -> String {
+    let left = super::pending::pending(world);
+    match waited {
+        Some(Wait::Converged) if converged => "converged: nothing pending\n".to_string(),
+        Some(Wait::For(d)) => format!("waited {}: {left}\n", span(d)),
+        _ => format!("{left}\n"),
+    }
+}
+
+/// A wait's length as written in scenarios: `95s`, `500ms`, else the trace's units.
+fn span(ns: u64) -> String {
+    use crate::sim::time::{MILLISECOND, SECOND};
+    if ns > 0 && ns % (60 * SECOND) == 0 {
+        format!("{}m", ns / (60 * SECOND))
+    } else if ns > 0 && ns % SECOND == 0 {
+        format!("{}s", ns / SECOND)
+    } else if ns > 0 && ns % MILLISECOND == 0 {
+        format!("{}ms", ns / MILLISECOND)
+    } else {
+        super::trace::duration(ns)
     }
 }
 

@@ -127,7 +127,10 @@ fn packet_line(world: &World, request: u32, tag: (u8, u16), path: &[&Hop]) -> St
     };
     format!(
         "{:<4} {addresses}  seq {} ack {} len {}",
-        seen.flags, seen.seq, seen.ack, seen.len
+        seen.flags.to_string(),
+        seen.seq,
+        seen.ack,
+        seen.len
     )
 }
 

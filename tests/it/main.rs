@@ -16,3 +16,4 @@ mod reports;
 mod runtime_errors;
 mod support;
 mod sweep;
+mod text_output;
