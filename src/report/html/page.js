@@ -224,10 +224,11 @@ function testbed(request, packet, state) {
   var overlay = svg("g", { class: "paths" });
   shown.forEach(function (p) { drawPath(overlay, p, pos, packet ? state.hop : null); });
   append(g, overlay);
-  var caption = packet ? "Packet " + packetName(request, state.packet) + ": its path" :
+  var caption = packet ? "Packet " + packetName(request, state.packet) + ": its path (the ring marks the hop selected)" :
     request ? "The request's path: " + request.conns.map(function (t, i) {
       return t + " in " + ["blue", "orange", "purple", "green"][i % 4];
-    }).join(", ") : "No request in this step.";
+    }).join(", ") + " (the first packet of each)" : "No request in this step.";
+  if (request) caption += ". Red dots: NAT; \"flow\": the vRouter's flow action; on a leg: the tunnel and its MPLS label.";
   return section("testbed", "The testbed", el("p", { class: "caption", id: "path-caption" }, caption), g);
 }
 
@@ -252,12 +253,13 @@ function drawPath(g, packet, pos, selectedHop) {
   for (var i = 1; i < points.length; i++) {
     var a = points[i - 1], b = points[i];
     var bend = packet.hops[i - 1].role === "vrouter" && packet.hops[i].role === "vrouter";
-    var d = bend ? "M" + a.x + "," + a.y + " Q" + (a.x + b.x) / 2 + "," + (a.y - 90) + " " + b.x + "," + b.y :
+    var d = bend ? "M" + a.x + "," + a.y + " Q" + (a.x + b.x) / 2 + "," + (a.y - 140) + " " + b.x + "," + b.y :
       "M" + a.x + "," + a.y + " L" + b.x + "," + b.y;
     append(g, svg("path", { d: d, stroke: colour, class: "leg", "marker-end": "url(#arrow)" }));
     var tunnel = packet.hops[i - 1].tunnel;
     if (tunnel) {
-      append(g, svg("text", { x: (a.x + b.x) / 2 + 6, y: (a.y + b.y) / 2 - (bend ? 45 : 0), class: "leg-label", fill: colour }, tunnel));
+      var t = bend ? 0.5 : 0.7;
+      append(g, svg("text", { x: a.x + t * (b.x - a.x) + 6, y: a.y + t * (b.y - a.y) - (bend ? 76 : 0), class: "leg-label", fill: colour }, tunnel));
     }
   }
   packet.hops.forEach(function (h, i) {
@@ -302,14 +304,18 @@ function sequence(request, state) {
     });
   });
   times.sort(function (a, b) { return a - b; });
-  var laneW = 170, rowH = 20, top = 50, left = 110;
+  var laneW = 190, rowH = 20, top = 50, left = 110;
   var width = left + lanes.length * laneW, height = top + times.length * rowH + 20;
   var x = function (who) { return left + lanes.indexOf(who) * laneW + laneW / 2; };
   var y = function (t) { return top + times.indexOf(t) * rowH; };
   var g = svg("svg", { id: "sequence-svg", viewBox: "0 0 " + width + " " + height, width: Math.min(width, 1400) });
   lanes.forEach(function (who) {
-    append(g, svg("text", { x: x(who), y: 20, "text-anchor": "middle", class: "lane" }, who));
-    append(g, svg("line", { x1: x(who), y1: 28, x2: x(who), y2: height - 10, class: "lifeline" }));
+    var parts = who.split("/");
+    append(g, svg("text", { x: x(who), y: 12, "text-anchor": "middle", class: "lane" }, parts[0]));
+    if (parts.length > 1) {
+      append(g, svg("text", { x: x(who), y: 25, "text-anchor": "middle", class: "lane-part" }, parts.slice(1).join("/")));
+    }
+    append(g, svg("line", { x1: x(who), y1: 32, x2: x(who), y2: height - 10, class: "lifeline" }));
   });
   times.forEach(function (t) {
     append(g, svg("text", { x: 4, y: y(t) + 4, class: "small" }, time(t - times[0]).replace(/^0\./, "+0.")));
@@ -377,9 +383,9 @@ function events(request, state) {
     " event " + (current + 1) + " of " + rows.length);
   return section("events", "Event list (simulation mode)",
     controls,
-    el("div", { class: "split" }, el("div", { class: "scroll events-box" }, table),
-      state.packet !== null && request.packets[state.packet] ? packetDetail(request, state) :
-        el("div", { id: "packet-detail", class: "hint" }, "Select an event, or press Step, to see the packet's headers at each hop.")));
+    el("div", { class: "scroll events-box" }, table),
+    state.packet !== null && request.packets[state.packet] ? packetDetail(request, state) :
+      el("div", { id: "packet-detail", class: "hint" }, "Select an event, or press Step, to see the packet's headers at each hop."));
 }
 
 var FIELDS = [
@@ -555,7 +561,7 @@ function stepText(step) {
 
 // An arrowhead for the paths and the sequence chart, defined once.
 document.body.appendChild(svg("svg", { width: 0, height: 0, style: "position:absolute" },
-  svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+  svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
     svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#495057" })))));
 window.addEventListener("hashchange", render);
 render();
