@@ -301,11 +301,11 @@ fn waited_line(world: &World, waited: Option<Wait>, converged: bool) -> String {
 /// A wait's length as written in scenarios: `95s`, `500ms`, else the trace's units.
 fn span(ns: u64) -> String {
     use crate::sim::time::{MILLISECOND, SECOND};
-    if ns > 0 && ns % (60 * SECOND) == 0 {
+    if ns > 0 && ns.is_multiple_of(60 * SECOND) {
         format!("{}m", ns / (60 * SECOND))
-    } else if ns > 0 && ns % SECOND == 0 {
+    } else if ns > 0 && ns.is_multiple_of(SECOND) {
         format!("{}s", ns / SECOND)
-    } else if ns > 0 && ns % MILLISECOND == 0 {
+    } else if ns > 0 && ns.is_multiple_of(MILLISECOND) {
         format!("{}ms", ns / MILLISECOND)
     } else {
         super::trace::duration(ns)

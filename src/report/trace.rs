@@ -2,6 +2,7 @@
 //! each component decided and why.
 
 use std::fmt::Write;
+use std::net::Ipv4Addr;
 
 use super::names::{component_name, hop_name};
 use crate::dataplane::haproxy::Semantics;
@@ -41,6 +42,20 @@ pub enum Detail {
 /// What curl prints, then the trace.
 pub fn render_curl(world: &World, r: &CurlResult, detail: Detail, out: &mut String) {
     super::curl_output::render(world, r, out);
+    let _ = writeln!(
+        out,
+        "=> {}; curl exit {}; {} from {} to {}",
+        answer(r),
+        r.exit.code,
+        duration(r.finished.0 - r.started.0),
+        r.started,
+        r.finished
+    );
+    render_trace(world, r.request_id, detail, out);
+}
+
+/// What a request got: `200 OK, served by pod/NAME; disposition delivered`.
+pub fn answer(r: &CurlResult) -> String {
     let status = r.response.as_ref().map_or("no response".to_string(), |x| {
         format!("{} {}", x.status, x.reason)
     });
@@ -48,16 +63,7 @@ pub fn render_curl(world: &World, r: &CurlResult, detail: Detail, out: &mut Stri
         .served_by
         .as_ref()
         .map_or(String::new(), |p| format!(", served by pod/{}", p.name));
-    let _ = writeln!(
-        out,
-        "=> {status}{served}; disposition {}; curl exit {}; {} from {} to {}",
-        r.disposition,
-        r.exit.code,
-        duration(r.finished.0 - r.started.0),
-        r.started,
-        r.finished
-    );
-    render_trace(world, r.request_id, detail, out);
+    format!("{status}{served}; disposition {}", r.disposition)
 }
 
 /// A segment's header fields, as a step records them.
@@ -265,6 +271,18 @@ pub fn duration(ns: u64) -> String {
     }
 }
 
+/// A translation: `dst 101.101.101.1:80 -> 10.47.255.251:80`.
+pub fn nat(dst: bool, old: (Ipv4Addr, u16), new: (Ipv4Addr, u16)) -> String {
+    format!(
+        "{} {}:{} -> {}:{}",
+        if dst { "dst" } else { "src" },
+        old.0,
+        old.1,
+        new.0,
+        new.1
+    )
+}
+
 /// One decision in words; `None` for the steps the path line already says.
 pub fn describe(world: &World, step: &Step) -> Option<String> {
     let name = |n| world.env.topology.name(n);
@@ -309,14 +327,7 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
             chosen + 1,
             name(*to)
         ),
-        Step::Nat { dst, old, new } => format!(
-            "NAT {} {}:{} -> {}:{}",
-            if *dst { "dst" } else { "src" },
-            old.0,
-            old.1,
-            new.0,
-            new.1
-        ),
+        Step::Nat { dst, old, new } => format!("NAT {}", nat(*dst, *old, *new)),
         Step::Encap {
             tunnel,
             label,

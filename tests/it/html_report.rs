@@ -4,7 +4,6 @@
 //! Needs `chromium` on `PATH` (or `$CHROMIUM`): see `.ci/chromium-deps.sh`. Without it the tests
 //! fail, unless `CONTRAIL_SIM_SKIP_CHROMIUM=1` is set outside CI.
 
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,27 +14,7 @@ use crate::support::{TempDir, contrail_sim, scenario_path, text};
 /// The chromium binary, or `None` when it is missing and skipping is allowed. Panics when it is
 /// missing in CI (`CI` set) or without `CONTRAIL_SIM_SKIP_CHROMIUM=1`.
 fn chromium() -> Option<PathBuf> {
-    let bin = std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("chromium"), PathBuf::from);
-    match Command::new(&bin).arg("--version").output() {
-        Ok(out) if out.status.success() => return Some(bin),
-        Ok(out) => panic!("`{} --version` failed: {out:?}", bin.display()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => panic!("cannot run `{}`: {e}", bin.display()),
-    }
-    let in_ci = std::env::var_os("CI").is_some();
-    let skip = std::env::var_os("CONTRAIL_SIM_SKIP_CHROMIUM").is_some_and(|v| v == "1");
-    if in_ci || !skip {
-        panic!(
-            "chromium not found (CI={in_ci}): install it with .ci/chromium-deps.sh{}",
-            if in_ci {
-                ""
-            } else {
-                ", or set CONTRAIL_SIM_SKIP_CHROMIUM=1 to skip"
-            }
-        );
-    }
-    eprintln!("chromium not found: skipped (CONTRAIL_SIM_SKIP_CHROMIUM=1)");
-    None
+    crate::support::referee("chromium", "--version")
 }
 
 /// A scenario's report and its JSON Lines trace.

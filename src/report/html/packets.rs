@@ -4,7 +4,7 @@
 
 use super::model::{Headers, HopView, Outer, PacketView, RequestView};
 use crate::report::names::hop_name;
-use crate::report::trace::describe;
+use crate::report::trace::{answer, describe, nat};
 use crate::scenario::run::CurlResult;
 use crate::topology::plan::MPLS_OVER_UDP_PORT;
 use crate::trace::{Component, Hop, Step};
@@ -49,7 +49,7 @@ pub fn request_view(world: &World, r: &CurlResult, from: String) -> RequestView 
         id: r.request_id,
         curl: r.request.raw.clone(),
         from,
-        outcome: outcome(r),
+        outcome: answer(r),
         conns,
         packets,
         rule: super::rule::rule_view(world, r),
@@ -62,17 +62,6 @@ pub fn conn_title(conn: u8) -> String {
         1 => "haproxy's connection to the backend".to_string(),
         n => format!("haproxy's connection to the backend, attempt {n}"),
     }
-}
-
-fn outcome(r: &CurlResult) -> String {
-    let status = r.response.as_ref().map_or("no response".to_string(), |x| {
-        format!("{} {}", x.status, x.reason)
-    });
-    let served = r
-        .served_by
-        .as_ref()
-        .map_or(String::new(), |p| format!(", served by pod/{}", p.name));
-    format!("{status}{served}; disposition {}", r.disposition)
 }
 
 /// One packet: as its sender sent it (`upto` ends with its send step), then at every hop.
@@ -162,14 +151,7 @@ fn apply(step: &Step, headers: &mut Headers, view: &mut HopView, ends_here: &mut
             };
             *addr = new.0.to_string();
             *port = new.1;
-            view.nat = Some(format!(
-                "{} {}:{} -> {}:{}",
-                if *dst { "dst" } else { "src" },
-                old.0,
-                old.1,
-                new.0,
-                new.1
-            ));
+            view.nat = Some(nat(*dst, *old, *new));
         }
         Step::Encap {
             tunnel,
