@@ -79,7 +79,13 @@ fn render(chromium: &Path, page: &Path, fragment: &str) -> String {
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
-            "--virtual-time-budget=3000",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--mute-audio",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
@@ -165,9 +171,16 @@ fn nat_text(step: &Value) -> String {
 fn an_ingress_page_shows_paths_headers_and_haproxys_rule() {
     let Some(chromium) = chromium() else { return };
     let report = report("ingress-simple-fanout.yaml");
-    a_requests_path_shows_its_tunnels_flow_actions_and_nat_points(&chromium, &report);
-    a_packets_headers_show_what_nat_changed_and_haproxys_x_forwarded_for(&chromium, &report);
-    the_haproxy_conf_marks_the_matched_rule_and_says_why_others_missed(&chromium, &report);
+    // Three views at once: each chromium takes a second or two, mostly waiting.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            a_requests_path_shows_its_tunnels_flow_actions_and_nat_points(&chromium, &report)
+        });
+        s.spawn(|| {
+            a_packets_headers_show_what_nat_changed_and_haproxys_x_forwarded_for(&chromium, &report)
+        });
+        the_haproxy_conf_marks_the_matched_rule_and_says_why_others_missed(&chromium, &report);
+    });
 }
 
 fn a_requests_path_shows_its_tunnels_flow_actions_and_nat_points(chromium: &Path, report: &Report) {

@@ -273,7 +273,15 @@ fn summary(world: &World, step: usize, r: &CurlResult, from: String) -> RequestS
                 .any(|s| matches!(s, Step::Served { .. }))
         })
         .map(|h| world.env.topology.name(h.node).to_string());
+    let count = |want: fn(&Step) -> bool| {
+        hops()
+            .flat_map(|h| world.trace.steps_of(h))
+            .filter(|s| want(s))
+            .count()
+    };
     RequestSummary {
+        retransmissions: count(|s| matches!(s, Step::Retransmit { .. })),
+        proxy_retries: count(|s| matches!(s, Step::ProxyRetry { .. })),
         id: r.request_id,
         step: step + 1,
         curl: r.request.raw.clone(),

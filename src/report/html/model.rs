@@ -95,6 +95,9 @@ pub struct RequestSummary {
     pub server_node: Option<String>,
     /// `cent222/haproxy` when it went through one.
     pub haproxy: Option<String>,
+    /// Segments sent again by a kernel, and haproxy's new attempts at a server.
+    pub retransmissions: usize,
+    pub proxy_retries: usize,
 }
 
 /// A request with every packet.

@@ -200,18 +200,26 @@ fn sent_headers(upto: &[Step], response: Option<&HttpResponse>) -> Headers {
     else {
         return Headers::default();
     };
-    let before = &upto[..upto.len() - 1];
-    let request = before
-        .iter()
-        .rev()
-        .take_while(|s| !matches!(s, Step::Send { .. }))
-        .find_map(|s| match s {
-            Step::Http(r) => Some(r),
-            _ => None,
-        });
+    let since_last_send = || {
+        upto[..upto.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|s| !matches!(s, Step::Send { .. }))
+    };
+    let request = since_last_send().find_map(|s| match s {
+        Step::Http(r) => Some(r),
+        _ => None,
+    });
+    let tls = since_last_send().find_map(|s| match s {
+        Step::TlsHello { sni } => Some(format!(
+            "{TLS_MARK} server name {}; the request inside:)",
+            sni.as_deref().unwrap_or("(none: an address)")
+        )),
+        _ => None,
+    });
     let http = match (request, response) {
         _ if *len == 0 => Vec::new(),
-        (Some(r), _) => request_head(r),
+        (Some(r), _) => tls.into_iter().chain(request_head(r)).collect(),
         (None, Some(r)) => response_head(r),
         (None, None) => Vec::new(),
     };
@@ -243,11 +251,15 @@ fn response_head(r: &HttpResponse) -> Vec<String> {
 
 /// `S`, `P. GET /dev HTTP/1.1`, `FP. HTTP/1.1 200 OK`.
 fn label(h: &Headers) -> String {
-    match h.http.first() {
-        Some(line) => format!("{} {line}", h.flags),
-        None => h.flags.clone(),
+    match h.http.as_slice() {
+        [tls, line, ..] if tls.starts_with(TLS_MARK) => format!("{} TLS: {line}", h.flags),
+        [line, ..] => format!("{} {line}", h.flags),
+        [] => h.flags.clone(),
     }
 }
+
+/// The first line of a request sent inside TLS.
+const TLS_MARK: &str = "(TLS,";
 
 fn role(c: Component) -> &'static str {
     match c {

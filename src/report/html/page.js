@@ -381,7 +381,7 @@ function events(request, state) {
     " ",
     next ? el("a", { id: "forward", href: link({ step: state.step, req: state.req, packet: next.packet, hop: next.hop }) }, "Step ▶") : el("span", { class: "off" }, "Step ▶"),
     " event " + (current + 1) + " of " + rows.length);
-  return section("events", "Event list (simulation mode)",
+  return section("events", "Event list (simulation mode: Step and Back, or the → and ← keys)",
     controls,
     el("div", { class: "scroll events-box" }, table),
     state.packet !== null && request.packets[state.packet] ? packetDetail(request, state) :
@@ -537,12 +537,17 @@ function failover(state) {
   RUN.requests.forEach(function (r) {
     var ok = r.disposition === "delivered";
     var note = "";
-    if (!ok && failedSince === null && r.at_ns >= start) { failedSince = r.at_ns; note = " (first failure after the fault)"; }
-    if (ok && failedSince !== null) { note = " (first success after the failures)"; failedSince = null; }
+    var retried = [];
+    if (r.retransmissions) retried.push(r.retransmissions + " TCP retransmission(s)");
+    if (r.proxy_retries) retried.push("haproxy retried the server " + r.proxy_retries + " time(s)");
+    if (retried.length) note += " (" + retried.join(", ") + ")";
+    if (!ok && failedSince === null && r.at_ns >= start) { failedSince = r.at_ns; note += " (first failure after the fault)"; }
+    var first = !ok && failedSince === r.at_ns;
+    if (ok && failedSince !== null) { note += " (first success after the failures)"; failedSince = null; first = true; }
     items.push({ at: r.at_ns, cls: ok ? "served" : "failed", step: r.step,
       text: "request " + r.id + " curl " + r.curl + " => " + (r.status === null ? "no answer" : r.status) + ", " + r.disposition +
         (r.served_by ? " by " + r.served_by + " on " + r.server_node : "") + (r.haproxy ? " via " + r.haproxy : "") + note,
-      first: note !== "" });
+      first: first });
   });
   items.sort(function (a, b) { return a.at - b.at; });
   return section("failover", "Failover along time",
@@ -563,5 +568,17 @@ function stepText(step) {
 document.body.appendChild(svg("svg", { width: 0, height: 0, style: "position:absolute" },
   svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
     svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#495057" })))));
+// Keys for the projector: → and ← step through the event list, ] and [ through the steps.
+document.addEventListener("keydown", function (e) {
+  var target = { ArrowRight: "forward", ArrowLeft: "back" }[e.key];
+  var state = readState();
+  if (target && document.getElementById(target)) {
+    location.hash = document.getElementById(target).getAttribute("href");
+  } else if (e.key === "]" && state.step < RUN.steps.length) {
+    location.hash = link({ step: state.step + 1 });
+  } else if (e.key === "[" && state.step > 1) {
+    location.hash = link({ step: state.step - 1 });
+  }
+});
 window.addEventListener("hashchange", render);
 render();
