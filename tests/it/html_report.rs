@@ -331,6 +331,19 @@ fn the_failover_view_and_the_timeline_cause_links() {
         .and_then(|s| s["number"].as_u64())
         .expect("a fail step");
     let dom = render(&chromium, &report.page(), &format!("step={fault}"));
+    // The failed compute is drawn down from the fault's step on.
+    let failed = report
+        .trace
+        .iter()
+        .find(|r| r["type"] == "step" && r["fault"]["up"] == false)
+        .and_then(|r| r["fault"]["resolved"].as_str())
+        .and_then(|n| n.strip_prefix("node/"))
+        .expect("the failed node");
+    assert!(
+        dom.contains(&format!(r#"class="compute down" data-node="{failed}""#)),
+        "{failed} drawn down"
+    );
+    assert_eq!(dom.matches(r#"class="compute down""#).count(), 1);
     let failover = inner_text(&dom, r#"id="failover""#);
     assert!(
         failover.contains("(first failure after the fault)"),

@@ -116,9 +116,23 @@ impl<'a> Collector<'a> {
         })
     }
 
-    /// Notes the pods and haproxy processes each compute holds now.
-    fn survey(&mut self, world: &World) {
+    /// Notes the pods and haproxy processes each compute holds now; returns those running and
+    /// the computes that are down.
+    fn survey(&mut self, world: &World) -> (Vec<String>, Vec<String>) {
+        let (mut present, mut down) = (Vec::new(), Vec::new());
         for c in world.computes.iter().flatten() {
+            if !c.powered {
+                down.push(c.name.clone());
+            }
+            present.extend(
+                c.pods
+                    .iter()
+                    .filter(|p| p.live && p.running)
+                    .map(|p| format!("{}/{}", c.name, p.key.name)),
+            );
+            if c.haproxies.iter().any(|h| h.running) {
+                present.push(format!("{}/haproxy", c.name));
+            }
             let pods = self.pods.entry(c.id).or_default();
             for p in c.pods.iter().filter(|p| p.live) {
                 pods.insert(Labelled {
@@ -139,6 +153,7 @@ impl<'a> Collector<'a> {
                 });
             }
         }
+        (present, down)
     }
 
     fn testbed(&self, world: &World) -> Testbed {
@@ -217,8 +232,10 @@ impl Sink for Collector<'_> {
         let show = |what| super::show::render(world, &what, ns).unwrap_or_default();
         let gateway_routes = self.table(show(Show::GatewayRoutes { detail: false }));
         let control_routes = self.table(show(Show::ControlRoutes));
-        self.survey(world);
+        let (present, down) = self.survey(world);
         self.page.steps.push(StepView {
+            present,
+            down,
             number: step.index + 1,
             origin: format!("{}:{}", step.origin.file, step.origin.line),
             title: step_title(self.scenario, step),

@@ -77,6 +77,10 @@ pub struct StepView {
     pub failures: Vec<String>,
     /// `fail` (false) or `recover` (true).
     pub fault_up: Option<bool>,
+    /// The pods and haproxies running at the end of the step, as hops name them
+    /// (`cent222/client`, `cent222/haproxy`), and the computes that are down.
+    pub present: Vec<String>,
+    pub down: Vec<String>,
 }
 
 /// A request as one line.

@@ -110,7 +110,7 @@ function render() {
       stepList(state),
       el("main", {},
         stepHead(step, state),
-        testbed(request, packet, state),
+        testbed(step, request, packet, state),
         request ? requestPicker(step, state) : null,
         request ? sequence(request, state) : null,
         request ? events(request, state) : null,
@@ -187,7 +187,7 @@ function machine(m, p, cls) {
     svg("text", { x: p.x, y: p.y + 21, "text-anchor": "middle", class: "small" }, m.role));
 }
 
-function testbed(request, packet, state) {
+function testbed(step, request, packet, state) {
   var tb = RUN.testbed, L = layout(), pos = L.pos;
   var g = svg("svg", { id: "testbed-svg", viewBox: "0 0 " + L.width + " " + L.height, width: "100%" });
   var wires = svg("g", { class: "wires" });
@@ -204,22 +204,24 @@ function testbed(request, packet, state) {
     machine(tb.control, pos[tb.control.name], "control")]);
   L.boxes.forEach(function (b) {
     var c = b.compute, v = pos[c.name + "/vrouter"];
-    append(g, svg("g", { class: "compute", "data-node": c.name },
+    var down = step.down.indexOf(c.name) >= 0;
+    append(g, svg("g", { class: "compute" + (down ? " down" : ""), "data-node": c.name },
       svg("rect", { x: b.x, y: 150, width: b.w, height: L.height - 160, rx: 10 }),
-      svg("text", { x: b.x + 10, y: 168, class: "name" }, c.name + " " + c.address),
+      svg("text", { x: b.x + 10, y: 168, class: "name" }, c.name + " " + c.address + (down ? "  DOWN" : "")),
       svg("g", { class: "vrouter", "data-who": c.name + "/vrouter" },
         svg("rect", { x: v.x - 70, y: v.y - 18, width: 140, height: 36, rx: 6 }),
         svg("text", { x: v.x, y: v.y + 5, "text-anchor": "middle" }, "vRouter")),
       b.members.map(function (m) {
         var p = pos[m.id];
-        return svg("g", { class: m.kind, "data-who": m.id },
+        var absent = step.present.indexOf(m.id) < 0;
+        return svg("g", { class: m.kind + (absent ? " absent" : ""), "data-who": m.id },
           svg("rect", { x: p.x - 115, y: p.y - 16, width: 230, height: 32, rx: 5 }),
           svg("text", { x: p.x, y: p.y - 2, "text-anchor": "middle" }, m.label),
           svg("text", { x: p.x, y: p.y + 11, "text-anchor": "middle", class: "small" }, m.detail));
       })));
   });
   append(wires, svg("text", { x: 12, y: 140, class: "small" },
-    "dashed: MPLSoGRE to the gateway; dotted: XMPP to the control node; between vRouters: MPLSoUDP"));
+    "dashed: MPLSoGRE to the gateway; dotted: XMPP to the control node; between vRouters: MPLSoUDP; faded: not running at the end of this step"));
   var shown = packet ? [packet] : request ? firstPackets(request) : [];
   var overlay = svg("g", { class: "paths" });
   shown.forEach(function (p) { drawPath(overlay, p, pos, packet ? state.hop : null); });
