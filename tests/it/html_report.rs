@@ -400,3 +400,58 @@ fn the_failover_view_and_the_timeline_cause_links() {
         "the cause #{cause} in {why}"
     );
 }
+
+/// The headers the page replays hop by hop (the send, then each NAT and tunnel) are what the
+/// receiving end recorded, for every traced packet of every shipped scenario.
+#[test]
+fn replayed_headers_match_what_each_receiver_recorded() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(scenario_path("")).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        let report = report(name);
+        let received: std::collections::BTreeMap<u64, &Value> = report
+            .trace
+            .iter()
+            .filter(|r| r["type"] == "hop")
+            .filter_map(|r| {
+                let step = r["steps"]
+                    .as_array()?
+                    .iter()
+                    .find(|s| s["kind"] == "receive")?;
+                Some((r["event"].as_u64()?, step))
+            })
+            .collect();
+        let data = report.data();
+        for step in data["steps"].as_array().expect("steps") {
+            for request in step["traced"].as_array().expect("traced") {
+                for packet in request["packets"].as_array().expect("packets") {
+                    let hops = packet["hops"].as_array().expect("hops");
+                    let last = hops.last().expect("a hop");
+                    let Some(want) = last["event"].as_u64().and_then(|e| received.get(&e)) else {
+                        continue;
+                    };
+                    let got = &last["arrived"];
+                    for (field, key) in [
+                        ("src", &want["key"]["src"]),
+                        ("dst", &want["key"]["dst"]),
+                        ("sport", &want["key"]["sport"]),
+                        ("dport", &want["key"]["dport"]),
+                        ("flags", &want["flags"]),
+                        ("seq", &want["seq"]),
+                        ("ack", &want["ack"]),
+                        ("len", &want["len"]),
+                    ] {
+                        assert_eq!(&got[field], key, "{name}: {field} of {packet}");
+                    }
+                    assert!(got["outer"].is_null(), "{name}: decapsulated on arrival");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} packets checked");
+}

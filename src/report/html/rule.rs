@@ -38,7 +38,7 @@ pub fn rule_view(world: &World, r: &CurlResult) -> Option<RuleView> {
     let verdicts = frontend
         .pools
         .iter()
-        .map(|p| verdict(p, rule, config.semantics))
+        .map(|p| verdict(frontend, p, rule, config.semantics))
         .collect();
     Some(RuleView {
         haproxy: hop_name(world, hop.node, hop.component),
@@ -85,7 +85,12 @@ fn lines(conf: &str, frontend: &Frontend, rule: &HttpRule) -> Vec<ConfLine> {
 }
 
 /// Why one rule of the frontend took the request or not.
-fn verdict(pool: &FrontendPool, rule: &HttpRule, semantics: Semantics) -> Verdict {
+fn verdict(
+    frontend: &Frontend,
+    pool: &FrontendPool,
+    rule: &HttpRule,
+    semantics: Semantics,
+) -> Verdict {
     let chosen = rule.pool.as_deref() == Some(pool.pool_uuid.as_str());
     let target = pool
         .origin
@@ -123,10 +128,10 @@ fn verdict(pool: &FrontendPool, rule: &HttpRule, semantics: Semantics) -> Verdic
                 }),
                 Some(&match &route.path {
                     PathMatch::Exact(p) => format!("{p} (Exact)"),
-                    PathMatch::Prefix(p) => format!("{p}/ (Prefix)"),
+                    PathMatch::Prefix(p) => format!("{} (Prefix)", prefix(p)),
                 }),
             ),
-            route_misses(&route.host, &route.path, rule),
+            route_misses(frontend, &route.host, &route.path, rule),
         ),
     };
     let why = if chosen {
@@ -186,17 +191,44 @@ fn acl_misses(host: Option<&str>, path: Option<&str>, rule: &HttpRule) -> Vec<St
     misses
 }
 
-/// The Kubernetes profile: the Host header's name, the path exact or element by element.
-fn route_misses(host: &HostMatch, path: &PathMatch, rule: &HttpRule) -> Vec<String> {
+/// The Kubernetes profile: the Host header's name (a rule with that exact host comes first,
+/// then a wildcard's, then rules without a host), the path exact or element by element.
+fn route_misses(
+    frontend: &Frontend,
+    host: &HostMatch,
+    path: &PathMatch,
+    rule: &HttpRule,
+) -> Vec<String> {
     let name = rule.host.as_deref().map(host_name);
+    let n = name.as_deref();
+    let taken = |by: &dyn Fn(&HostMatch) -> bool| {
+        frontend.pools.iter().any(|p| match &p.rule {
+            PoolRule::Route(r) => by(&r.host),
+            _ => false,
+        })
+    };
+    let exact = taken(&|h| matches!(h, HostMatch::Exact(e) if Some(e.as_str()) == n));
+    let wildcard = taken(
+        &|h| matches!(h, HostMatch::Wildcard(s) if n.is_some_and(|n| wildcard_matches(s, n))),
+    );
     let mut misses = Vec::new();
-    let shown = name.as_deref().unwrap_or("(none)");
+    let shown = n.unwrap_or("(none)");
     match host {
-        HostMatch::Exact(h) if name.as_deref() != Some(h.as_str()) => {
+        HostMatch::Exact(h) if n != Some(h.as_str()) => {
             misses.push(format!("host {shown} is not {h}"));
         }
-        HostMatch::Wildcard(s) if !name.as_deref().is_some_and(|n| wildcard_matches(s, n)) => {
+        HostMatch::Wildcard(s) if !n.is_some_and(|n| wildcard_matches(s, n)) => {
             misses.push(format!("host {shown} is not one label before {s}"));
+        }
+        HostMatch::Wildcard(_) if exact => {
+            misses.push(format!(
+                "host {shown} has rules of its own, which come first"
+            ));
+        }
+        HostMatch::Any if exact || wildcard => {
+            misses.push(format!(
+                "host {shown} has rules with a host, so rules without one do not apply"
+            ));
         }
         _ => {}
     }
@@ -204,14 +236,178 @@ fn route_misses(host: &HostMatch, path: &PathMatch, rule: &HttpRule) -> Vec<Stri
         misses.push(match path {
             PathMatch::Exact(p) => format!("path {} is not {p}", rule.path),
             PathMatch::Prefix(p) => {
-                format!("path {} is not under {p}/ (element by element)", rule.path)
+                format!(
+                    "path {} is not under {} (element by element)",
+                    rule.path,
+                    prefix(p)
+                )
             }
         });
     }
     misses
 }
 
+/// A Prefix path as the Ingress wrote it (held without its trailing slash; `/` is empty).
+fn prefix(p: &str) -> &str {
+    if p.is_empty() { "/" } else { p }
+}
+
 /// A pool uuid's first group, as people quote it.
 fn short(uuid: &str) -> String {
     format!("{}…", uuid.split('-').next().unwrap_or(uuid))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn pool(uuid: &str, rule: PoolRule) -> FrontendPool {
+        FrontendPool {
+            pool_uuid: uuid.to_string(),
+            rule,
+            origin: None,
+        }
+    }
+
+    fn frontend(pools: Vec<FrontendPool>) -> Frontend {
+        Frontend {
+            listener_uuid: "fe".to_string(),
+            port: 80,
+            pools,
+            tls: None,
+        }
+    }
+
+    fn request(host: &str, path: &str, pool: Option<&str>) -> HttpRule {
+        HttpRule {
+            host: Some(Arc::from(host)),
+            path: Arc::from(path),
+            pool: pool.map(Arc::from),
+            server: None,
+            origin: None,
+        }
+    }
+
+    fn acl(host: &str, path: &str) -> PoolRule {
+        PoolRule::Acl {
+            host: Some(host.to_string()),
+            path: Some(path.to_string()),
+        }
+    }
+
+    fn whys(fe: &Frontend, rule: &HttpRule, semantics: Semantics) -> Vec<(bool, String)> {
+        fe.pools
+            .iter()
+            .map(|p| verdict(fe, p, rule, semantics))
+            .map(|v| (v.matched, v.why))
+            .collect()
+    }
+
+    #[test]
+    fn contrail_rules_say_which_acl_failed_and_that_a_later_match_lost_to_file_order() {
+        let fe = frontend(vec![
+            pool("a", acl("www.juniper.net", "/dev")),
+            pool("b", acl("www.juniper.net", "/qa")),
+            pool("c", acl("WWW.JUNIPER.NET", "/qa")),
+            pool("d", PoolRule::Default),
+        ]);
+        let got = whys(
+            &fe,
+            &request("www.juniper.net", "/qa", Some("b")),
+            Semantics::Contrail,
+        );
+        assert_eq!(
+            got,
+            [
+                (
+                    false,
+                    "path /qa is not /dev (an exact, case-sensitive match)".to_string()
+                ),
+                (true, "matched: haproxy takes this rule".to_string()),
+                (
+                    false,
+                    "holds too, but an earlier use_backend line was taken".to_string()
+                ),
+                (
+                    false,
+                    "the default backend: used only when no rule holds, and one did".to_string()
+                ),
+            ]
+        );
+        let got = whys(
+            &fe,
+            &request("www.cisco.com", "/qa", Some("d")),
+            Semantics::Contrail,
+        );
+        assert_eq!(got[1].1, "Host www.cisco.com is not www.juniper.net");
+        assert_eq!(
+            got[3],
+            (
+                true,
+                "no rule held: the default backend takes the request".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn kubernetes_rules_explain_host_precedence_and_element_wise_prefixes() {
+        let route =
+            |host, path| PoolRule::Route(crate::dataplane::haproxy::config::Route { host, path });
+        let fe = frontend(vec![
+            pool(
+                "exact",
+                route(
+                    HostMatch::Exact("www.juniper.net".into()),
+                    PathMatch::Prefix("/dev".into()),
+                ),
+            ),
+            pool(
+                "wild",
+                route(
+                    HostMatch::Wildcard(".juniper.net".into()),
+                    PathMatch::Prefix(String::new()),
+                ),
+            ),
+            pool(
+                "any",
+                route(HostMatch::Any, PathMatch::Exact("/devices".into())),
+            ),
+        ]);
+        let got = whys(
+            &fe,
+            &request("www.juniper.net:80", "/devices", None),
+            Semantics::Kubernetes,
+        );
+        assert_eq!(
+            got.iter().map(|g| g.1.as_str()).collect::<Vec<_>>(),
+            [
+                "path /devices is not under /dev (element by element)",
+                "host www.juniper.net has rules of its own, which come first",
+                "host www.juniper.net has rules with a host, so rules without one do not apply",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_chosen_pools_lines_and_server_are_marked_and_the_others_struck() {
+        let fe = frontend(vec![
+            pool("aaa", acl("h", "/a")),
+            pool("bbb", acl("h", "/b")),
+        ]);
+        let conf = "frontend fe\n\tacl aaa_path path /a\n\tuse_backend aaa if aaa_path\n\
+                    \tacl bbb_path path /b\n\tuse_backend bbb if bbb_path\n\
+                    backend aaa\n\tserver x 10.0.0.1:80 weight 1\n\
+                    backend bbb\n\tserver y 10.0.0.1:80 weight 1\n";
+        let mut chosen = request("h", "/b", Some("bbb"));
+        chosen.server = Some(("10.0.0.1".parse().expect("addr"), 80));
+        let marks: Vec<&str> = lines(conf, &fe, &chosen).iter().map(|l| l.mark).collect();
+        assert_eq!(
+            marks,
+            [
+                "", "miss", "miss", "match", "match", "miss", "", "match", "match"
+            ]
+        );
+    }
 }
