@@ -2,9 +2,9 @@
 //! as a class would. A [`Collector`] rides along the run as a [`Sink`] (so each step's route
 //! tables and each request's haproxy.conf are read as they were then), and [`Collector::page`]
 //! writes the page: the collected [`model::Page`] as JSON inside the HTML, with the inline
-//! script (`page.js`) and style (`page.css`) that lay it out. Nothing is fetched: the page
-//! opens from `file://`, and its state (step, request, packet, hop, event) lives in the URL
-//! fragment, so every view can be opened directly.
+//! script (`js/`, plain JavaScript, one file a view) and style (`page.css`) that lay it out.
+//! Nothing is fetched: the page opens from `file://`, and its state (step, request, packet,
+//! hop, event) lives in the URL fragment, so every view can be opened directly.
 
 pub mod model;
 mod packets;
@@ -29,7 +29,17 @@ use crate::world::World;
 
 const TEMPLATE: &str = include_str!("page.html");
 const STYLE: &str = include_str!("page.css");
-const SCRIPT: &str = include_str!("page.js");
+/// The script, one file a view, in the order they are concatenated (helpers first, the start
+/// last).
+const SCRIPT: [&str; 7] = [
+    include_str!("js/base.js"),
+    include_str!("js/page.js"),
+    include_str!("js/testbed.js"),
+    include_str!("js/request.js"),
+    include_str!("js/haproxy.js"),
+    include_str!("js/control.js"),
+    include_str!("js/start.js"),
+];
 
 /// Collects what the page shows while the run goes.
 pub struct Collector<'a> {
@@ -104,7 +114,7 @@ impl<'a> Collector<'a> {
         TEMPLATE
             .replace("{{TITLE}}", &html_escape(&self.page.scenario))
             .replace("{{STYLE}}", STYLE)
-            .replace("{{SCRIPT}}", SCRIPT)
+            .replace("{{SCRIPT}}", &SCRIPT.join("\n"))
             .replace("{{DATA}}", &json)
     }
 
