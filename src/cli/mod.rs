@@ -67,8 +67,8 @@ pub struct RunArgs {
     /// Also write the files the simulated nodes hold under DIR/<node>/<path>.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
-    /// Also write SVG charts (control-plane timeline, requests per pod) and the text output
-    /// under DIR.
+    /// Also write under DIR a page to step through the run in a browser (DIR/index.html), SVG
+    /// charts (control-plane timeline, requests per pod) and the text output.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     /// Also write a pcapng capture of every packet at every link and tap it crosses, with
