@@ -1,37 +1,29 @@
-//! What a timed wait left pending, in words: the timers that have not run out yet.
+//! What a wait left pending, in words: the timers that have not run out yet.
 
 use super::timeline::session_name;
+use crate::scenario::run::Pending;
+use crate::world::World;
 use crate::world::msg::TimerKind;
-use crate::world::{Msg, World};
-
-/// At most this many pending events are named; the rest are counted.
-const NAMED: usize = 4;
 
 /// `2 event(s) still pending: the hold timer of XMPP cent333 <-> cent111 at 90.131000s; …`,
-/// or `nothing pending`.
-pub fn pending(world: &World) -> String {
-    let events = world.pending_events();
-    if events.is_empty() {
+/// or `nothing pending`; `next` are the first of the `pending` events.
+pub fn pending(world: &World, pending: usize, next: &[Pending]) -> String {
+    if pending == 0 {
         return "nothing pending".to_string();
     }
-    let mut named: Vec<String> = events
+    let mut named: Vec<String> = next
         .iter()
-        .take(NAMED)
-        .map(|e| format!("{} at {}", what(world, &e.msg.1), e.at))
+        .map(|p| format!("{} at {}", what(world, p.timer.as_ref()), p.at))
         .collect();
-    if events.len() > NAMED {
-        named.push(format!("{} more", events.len() - NAMED));
+    if pending > next.len() {
+        named.push(format!("{} more", pending - next.len()));
     }
-    format!(
-        "{} event(s) still pending: {}",
-        events.len(),
-        named.join("; ")
-    )
+    format!("{pending} event(s) still pending: {}", named.join("; "))
 }
 
-fn what(world: &World, msg: &Msg) -> String {
+fn what(world: &World, timer: Option<&TimerKind>) -> String {
     let node = |n| world.env.topology.name(n).to_string();
-    let Msg::Timer(kind) = msg else {
+    let Some(kind) = timer else {
         return "a message on its way".to_string();
     };
     match kind {

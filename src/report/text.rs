@@ -267,7 +267,14 @@ fn render_output(world: &World, output: &Output, waited: Option<Wait>, out: &mut
         Output::Hosts { lines } => {
             let _ = writeln!(out, "{lines} line(s) added to cent-client's /etc/hosts");
         }
-        Output::Waited { converged, .. } => out.push_str(&waited_line(world, waited, *converged)),
+        Output::Waited {
+            converged,
+            pending,
+            next,
+        } => {
+            let left = super::pending::pending(world, *pending, next);
+            out.push_str(&waited_line(waited, *converged, &left));
+        }
         Output::Shown { text, .. } => out.push_str(text),
         // Rendered request by request (see `Text`).
         Output::Curl(_) => {}
@@ -289,8 +296,7 @@ fn render_output(world: &World, output: &Output, waited: Option<Wait>, out: &mut
 
 /// What a wait left: only `wait: converged` may say the world converged; a timed wait says
 /// what is still pending, or that nothing is.
-fn waited_line(world: &World, waited: Option<Wait>, converged: bool) -> String {
-    let left = super::pending::pending(world);
+fn waited_line(waited: Option<Wait>, converged: bool, left: &str) -> String {
     match waited {
         Some(Wait::Converged) if converged => "converged: nothing pending\n".to_string(),
         Some(Wait::For(d)) => format!("waited {}: {left}\n", span(d)),
