@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::support::{contrail_sim, scenario_path, text};
+use super::support::{TempDir, contrail_sim, scenario_path, text};
 
 /// `contrail-sim run SCENARIO ARGS...`'s stdout; the run must pass.
 fn run(scenario: &str, args: &[&str]) -> String {
@@ -66,6 +66,21 @@ fn only_wait_converged_says_converged_and_a_timed_wait_names_what_is_pending() {
         timed >= 2 && pending_seen,
         "timed waits with and without pending timers"
     );
+    // The report's text, rendered from the finished run, says what was pending then.
+    let dir = TempDir::new("waits");
+    let path = scenario_path("ingress-failover.yaml")
+        .to_string_lossy()
+        .into_owned();
+    let out = contrail_sim(&["run", &path, "--report", &dir.path().to_string_lossy()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = std::fs::read_to_string(dir.path().join("ingress-failover.txt")).expect("text");
+    let said = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with("waited ") || l.starts_with("converged"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(said(&report), said(&output));
 }
 
 /// The packet lines (`  [n] FLAGS ...`) of the first request of step 18 (an Ingress from the
