@@ -11,8 +11,16 @@ function layout() {
   pos[tb.control.name] = { x: width - 130, y: 50 };
   var boxes = tb.computes.map(function (c, i) {
     var x = gap + i * (boxW + gap) + (width - n * (boxW + gap) - gap) / 2;
-    var members = c.haproxies.map(function (h) { return { id: c.name + "/haproxy", label: h.name, detail: h.detail, kind: "haproxy" }; })
-      .concat(c.pods.map(function (p) { return { id: c.name + "/" + p.name, label: p.name, detail: p.detail, kind: "pod" }; }));
+    // One haproxy box a compute, as hops name it, listing every instance it ran.
+    var haproxy = c.haproxies.length === 0 ? [] : c.haproxies.length === 1 ?
+      [{ id: c.name + "/haproxy", kind: "haproxy", label: c.haproxies[0].name, detail: c.haproxies[0].detail }] :
+      [{
+        id: c.name + "/haproxy", kind: "haproxy", label: "haproxy (" + c.haproxies.length + " instances)",
+        detail: c.haproxies.map(function (h) {
+          return h.name.replace(/^haproxy ingress\//, "") + " " + h.detail.split(",")[0];
+        }).join(", "),
+      }];
+    var members = haproxy.concat(c.pods.map(function (p) { return { id: c.name + "/" + p.name, label: p.name, detail: p.detail, kind: "pod" }; }));
     pos[c.name + "/vrouter"] = { x: x + boxW / 2, y: 215 };
     members.forEach(function (m, j) {
       if (!pos[m.id]) pos[m.id] = { x: x + boxW / 2, y: 275 + j * 40 };
