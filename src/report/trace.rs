@@ -103,7 +103,7 @@ fn segment(step: &Step) -> Option<Segment<'_>> {
 }
 
 /// The step that sent packet `packet` of connection `conn` of a request.
-pub fn sent_step(world: &World, request: u32, conn: u8, packet: u16) -> Option<&Step> {
+fn sent_step(world: &World, request: u32, conn: u8, packet: u16) -> Option<&Step> {
     world
         .trace
         .hops_of(request)
@@ -206,7 +206,7 @@ pub fn render_trace(world: &World, request: u32, detail: Detail, out: &mut Strin
 }
 
 /// The steps `--trace decisions` keeps: where a packet goes and what is done to it.
-pub fn is_decision(step: &Step) -> bool {
+fn is_decision(step: &Step) -> bool {
     matches!(
         step,
         Step::Route { .. }
