@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::dataplane::haproxy::Semantics;
+use crate::report::trace::Detail;
 use partition::{Partition, SeedRange};
 
 /// Deterministic simulator of a Kubernetes cluster networked by Contrail.
@@ -66,8 +67,8 @@ pub struct RunArgs {
     /// Also write the files the simulated nodes hold under DIR/<node>/<path>.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
-    /// Also write SVG charts (control-plane timeline, requests per pod) and the text output
-    /// under DIR.
+    /// Also write under DIR a page to step through the run in a browser (DIR/index.html), SVG
+    /// charts (control-plane timeline, requests per pod) and the text output.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     /// Also write a pcapng capture of every packet at every link and tap it crosses, with
@@ -77,6 +78,10 @@ pub struct RunArgs {
     /// Interleave the control-plane timeline with the steps (text format).
     #[arg(long)]
     pub timeline: bool,
+    /// How much of each curl trace to show (text format): only the decisions (routes, ECMP,
+    /// flows, NAT, haproxy's rule, drops, exits), the first packet of each connection, or all.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Detail::All)]
+    pub trace: Detail,
     /// Run twice with the same seed and fail unless the outputs are byte-identical.
     #[arg(long)]
     pub check_determinism: bool,

@@ -5,10 +5,13 @@ use std::path::Path;
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, RunArgs};
 use crate::diag::{SourceMap, render};
+use crate::report::Both;
+use crate::report::html::Collector;
 use crate::report::jsonl::Jsonl;
 use crate::report::text::Text;
+use crate::report::trace::Detail;
 use crate::scenario::model::Scenario;
-use crate::scenario::run::{Keep, Run, RunError};
+use crate::scenario::run::{Keep, Quiet, Run, RunError, Sink};
 use crate::trace::capture::Capture;
 use crate::trace::capture::pcapng::PcapngSink;
 
@@ -20,23 +23,39 @@ pub struct Streamed {
     pub error: Option<String>,
 }
 
-/// Runs a loaded scenario, writing its records to `out` in `format` as the run makes them,
-/// keeping what `keep` says.
+/// How a run is written as it goes: the format, and for text whether the timeline is
+/// interleaved and how much of each curl trace shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Rendering {
+    pub format: Format,
+    pub timeline: bool,
+    pub trace: Detail,
+}
+
+/// Runs a loaded scenario, writing its records to `out` as `rendering` says as the run makes
+/// them, handing them to `also` too, and keeping what `keep` says.
 #[allow(clippy::too_many_arguments)]
 pub fn stream(
     scenario: &Scenario,
     seed: u64,
-    format: Format,
-    timeline: bool,
+    rendering: Rendering,
     sources: &SourceMap,
     capture: Option<Capture>,
     keep: Keep,
+    also: &mut dyn Sink,
     out: &mut dyn Write,
 ) -> std::io::Result<Streamed> {
-    let (run, error) = match format {
+    let (run, error) = match rendering.format {
         Format::Text => {
-            let mut text = Text::new(scenario, seed, timeline, out);
-            let (run, error) = split(Run::stream(scenario, seed, capture, keep, &mut text));
+            let mut text =
+                Text::new(scenario, seed, rendering.timeline, out).with_trace(rendering.trace);
+            let (run, error) = split(Run::stream(
+                scenario,
+                seed,
+                capture,
+                keep,
+                &mut Both(&mut text, also),
+            ));
             if error.is_none() {
                 text.finish(&run.world)?;
             }
@@ -44,7 +63,8 @@ pub fn stream(
         }
         Format::Jsonl => {
             let mut jsonl = Jsonl::new(scenario, seed, out);
-            match split(Run::stream(scenario, seed, capture, keep, &mut jsonl)) {
+            let result = Run::stream(scenario, seed, capture, keep, &mut Both(&mut jsonl, also));
+            match split(result) {
                 (run, None) => {
                     jsonl.finish(&run.world)?;
                     (run, None)
@@ -106,14 +126,20 @@ pub fn run(args: &RunArgs) -> i32 {
             fingerprint: printed.clone(),
         },
     );
+    let mut collector = args
+        .report
+        .is_some()
+        .then(|| Collector::new(&scenario, seed));
     let streamed = stream(
         &scenario,
         seed,
-        args.format,
-        args.timeline,
+        rendering(args),
         &sources,
         capture,
         keep,
+        collector
+            .as_mut()
+            .map_or(&mut Quiet as &mut dyn Sink, |c| c),
         &mut stdout,
     );
     drop(stdout);
@@ -146,8 +172,8 @@ pub fn run(args: &RunArgs) -> i32 {
         eprintln!("error: cannot export to {}: {e}", dir.display());
         return EXIT_INVALID;
     }
-    if let Some(dir) = &args.report
-        && let Err(e) = report(run, &scenario, seed, dir, &args.file)
+    if let (Some(dir), Some(collector)) = (&args.report, collector)
+        && let Err(e) = report(run, &scenario, seed, collector, dir, &args.file)
     {
         eprintln!("error: cannot write the report to {}: {e}", dir.display());
         return EXIT_INVALID;
@@ -182,11 +208,11 @@ fn same_again(
     let second = stream(
         scenario,
         seed,
-        args.format,
-        args.timeline,
+        rendering(args),
         sources,
         capture,
         Keep::Verdicts,
+        &mut Quiet,
         &mut buffered,
     );
     drop(buffered);
@@ -219,6 +245,14 @@ fn same_again(
         }
     );
     true
+}
+
+fn rendering(args: &RunArgs) -> Rendering {
+    Rendering {
+        format: args.format,
+        timeline: args.timeline,
+        trace: args.trace,
+    }
 }
 
 /// The command that replays this run: the file, the seed and an explicit `--semantics`.
@@ -254,11 +288,13 @@ pub fn export(run: &Run, dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes the run's charts and its text output under `dir`, named after the scenario file.
+/// Writes the run's charts, its text output and its HTML page (from `collector`, which rode
+/// along the run) under `dir`, named after the scenario file.
 pub fn report(
     run: &Run,
     scenario: &Scenario,
     seed: u64,
+    collector: Collector,
     dir: &Path,
     file: &Path,
 ) -> Result<(), String> {
@@ -270,7 +306,9 @@ pub fn report(
         std::fs::write(dir.join(&chart.file), chart.svg).map_err(|e| e.to_string())?;
     }
     let text = crate::report::text::render(scenario, run, seed, true);
-    std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())
+    std::fs::write(dir.join(format!("{stem}.txt")), text).map_err(|e| e.to_string())?;
+    let page = collector.page(&run.world);
+    std::fs::write(dir.join("index.html"), page).map_err(|e| e.to_string())
 }
 
 /// Writes to `out`, and into `fingerprint` when there is one.

@@ -109,6 +109,8 @@ impl TaggedConn {
             seq: packet.seq,
             ack: packet.ack,
             len: packet.payload.len(),
+            conn: tag.conn,
+            packet: tag.packet,
         });
         emit(packet, tag, ctx);
     }
@@ -166,17 +168,19 @@ pub fn kernel_reset(packet: &Packet, tag: Tag, ctx: &mut Ctx, emit: &mut impl Em
     }
     ctx.step(Step::Reset);
     let rst = reset_for(packet);
+    let tag = Tag {
+        packet: ctx.trace.request(tag.request).number(tag.conn),
+        ..tag
+    };
     ctx.step(Step::Send {
         key: rst.key,
         flags: rst.flags,
         seq: rst.seq,
         ack: rst.ack,
         len: 0,
+        conn: tag.conn,
+        packet: tag.packet,
     });
-    let tag = Tag {
-        packet: ctx.trace.request(tag.request).number(tag.conn),
-        ..tag
-    };
     emit(rst, tag, ctx);
 }
 

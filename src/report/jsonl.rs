@@ -269,7 +269,9 @@ impl<W: Write> Sink for Jsonl<'_, W> {
         };
         match &step.output {
             Output::Shown { text, .. } => record.text = Some(text),
-            Output::Waited { converged, pending } => {
+            Output::Waited {
+                converged, pending, ..
+            } => {
                 record.converged = Some(*converged);
                 record.pending = Some(*pending);
             }

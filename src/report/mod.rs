@@ -5,8 +5,10 @@ pub mod charts;
 pub mod compare;
 pub mod curl_output;
 pub mod diff;
+pub mod html;
 pub mod jsonl;
 pub mod names;
+pub mod pending;
 pub mod show;
 pub mod sweep;
 pub mod table;
@@ -14,7 +16,7 @@ pub mod text;
 pub mod timeline;
 pub mod trace;
 
-use crate::scenario::run::{Output, Run, Sink};
+use crate::scenario::run::{CurlResult, Output, Run, Sink, StepResult};
 
 /// Hands a finished run's records to `sink` in the order a streamed run makes them: each
 /// step's requests, then the step.
@@ -26,5 +28,21 @@ pub fn replay(run: &Run, sink: &mut dyn Sink) {
             }
         }
         sink.step(&run.world, step);
+    }
+}
+
+/// Hands every record to two sinks, the first first: a renderer that writes as the run goes
+/// and one that collects for later (the HTML report).
+pub struct Both<'a>(pub &'a mut dyn Sink, pub &'a mut dyn Sink);
+
+impl Sink for Both<'_> {
+    fn request(&mut self, world: &crate::world::World, step: usize, result: &CurlResult) {
+        self.0.request(world, step, result);
+        self.1.request(world, step, result);
+    }
+
+    fn step(&mut self, world: &crate::world::World, step: &StepResult) {
+        self.0.step(world, step);
+        self.1.step(world, step);
     }
 }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::trace::render_curl;
-use crate::scenario::model::{Action, Namespaces, Scenario, Show, VRouterView};
+use super::trace::{Detail, render_curl};
+use crate::scenario::model::{Action, Namespaces, Scenario, Show, VRouterView, Wait};
 use crate::scenario::run::{CurlResult, Failure, Output, Run, Sink, StepResult};
 use crate::world::World;
 
@@ -138,6 +138,7 @@ pub fn render(scenario: &Scenario, run: &Run, seed: u64, timeline: bool) -> Stri
 pub struct Text<'a, W: Write> {
     scenario: &'a Scenario,
     timeline: bool,
+    detail: Detail,
     out: W,
     /// The current step's first request, rendered.
     first: String,
@@ -161,6 +162,7 @@ impl<'a, W: Write> Text<'a, W> {
         let mut text = Text {
             scenario,
             timeline,
+            detail: Detail::All,
             out,
             first: String::new(),
             served: BTreeMap::new(),
@@ -170,6 +172,12 @@ impl<'a, W: Write> Text<'a, W> {
         };
         text.write(&header);
         text
+    }
+
+    /// Shows curl traces as `detail` says (all of them by default).
+    pub fn with_trace(mut self, detail: Detail) -> Self {
+        self.detail = detail;
+        self
     }
 
     /// Writes the summary, flushes the output and hands it back; the first write error, if
@@ -210,7 +218,7 @@ impl<W: Write> Sink for Text<'_, W> {
             return;
         }
         if self.served.is_empty() {
-            render_curl(world, result, &mut self.first);
+            render_curl(world, result, self.detail, &mut self.first);
         }
         let who = result.served_by.as_ref().map_or_else(
             || format!("({})", result.disposition),
@@ -251,7 +259,11 @@ impl<W: Write> Sink for Text<'_, W> {
             }
             self.served.clear();
         } else {
-            render_output(world, &step.output, &mut out);
+            let waited = match self.scenario.steps.get(step.index).map(|s| &s.action) {
+                Some(Action::Wait(w)) => Some(*w),
+                _ => None,
+            };
+            render_output(world, &step.output, waited, &mut out);
         }
         for f in &step.failures {
             render_failure(f, &mut out);
@@ -262,7 +274,7 @@ impl<W: Write> Sink for Text<'_, W> {
     }
 }
 
-fn render_output(world: &World, output: &Output, out: &mut String) {
+fn render_output(world: &World, output: &Output, waited: Option<Wait>, out: &mut String) {
     match output {
         Output::Applied { objects } => {
             for o in objects {
@@ -277,15 +289,13 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
         Output::Hosts { lines } => {
             let _ = writeln!(out, "{lines} line(s) added to cent-client's /etc/hosts");
         }
-        Output::Waited { converged, pending } => {
-            if *converged {
-                let _ = writeln!(out, "converged: nothing pending");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "{pending} event(s) still pending (timers that have not run out yet)"
-                );
-            }
+        Output::Waited {
+            converged,
+            pending,
+            next,
+        } => {
+            let left = super::pending::pending(world, *pending, next);
+            out.push_str(&waited_line(waited, *converged, &left));
         }
         Output::Shown { text, .. } => out.push_str(text),
         // Rendered request by request (see `Text`).
@@ -303,6 +313,30 @@ fn render_output(world: &World, output: &Output, out: &mut String) {
                 let _ = writeln!(out, "{target} {what} ({resolved})");
             }
         }
+    }
+}
+
+/// What a wait left: only `wait: converged` may say the world converged; a timed wait says
+/// what is still pending, or that nothing is.
+fn waited_line(waited: Option<Wait>, converged: bool, left: &str) -> String {
+    match waited {
+        Some(Wait::Converged) if converged => "converged: nothing pending\n".to_string(),
+        Some(Wait::For(d)) => format!("waited {}: {left}\n", span(d)),
+        _ => format!("{left}\n"),
+    }
+}
+
+/// A wait's length as written in scenarios: `95s`, `500ms`, else the trace's units.
+fn span(ns: u64) -> String {
+    use crate::sim::time::{MILLISECOND, SECOND};
+    if ns > 0 && ns.is_multiple_of(60 * SECOND) {
+        format!("{}m", ns / (60 * SECOND))
+    } else if ns > 0 && ns.is_multiple_of(SECOND) {
+        format!("{}s", ns / SECOND)
+    } else if ns > 0 && ns.is_multiple_of(MILLISECOND) {
+        format!("{}ms", ns / MILLISECOND)
+    } else {
+        super::trace::duration(ns)
     }
 }
 

@@ -2,11 +2,13 @@
 //! each component decided and why.
 
 use std::fmt::Write;
+use std::net::Ipv4Addr;
 
 use super::names::{component_name, hop_name};
 use crate::dataplane::haproxy::Semantics;
 use crate::scenario::run::CurlResult;
 use crate::trace::{Component, Hop, NextHop, Step, Timeout};
+use crate::wire::{FlowKey, TcpFlags};
 use crate::world::World;
 
 /// The names a request's hops visited, in order: each hop contributes its node and then
@@ -24,9 +26,36 @@ pub fn hop_names(world: &World, request: u32) -> Vec<String> {
     names
 }
 
+/// How much of a request's trace to show (`run --trace`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Detail {
+    /// Only the decisions: routes, ECMP, flows, NAT, haproxy's rule, drops, exits.
+    Decisions,
+    /// Only the first packet of each connection, with every decision.
+    First,
+    /// Every packet: the first of a connection and its answer with every decision, later ones
+    /// with what differs.
+    #[default]
+    All,
+}
+
 /// What curl prints, then the trace.
-pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
+pub fn render_curl(world: &World, r: &CurlResult, detail: Detail, out: &mut String) {
     super::curl_output::render(world, r, out);
+    let _ = writeln!(
+        out,
+        "=> {}; curl exit {}; {} from {} to {}",
+        answer(r),
+        r.exit.code,
+        duration(r.finished.0 - r.started.0),
+        r.started,
+        r.finished
+    );
+    render_trace(world, r.request_id, detail, out);
+}
+
+/// What a request got: `200 OK, served by pod/NAME; disposition delivered`.
+pub fn answer(r: &CurlResult) -> String {
     let status = r.response.as_ref().map_or("no response".to_string(), |x| {
         format!("{} {}", x.status, x.reason)
     });
@@ -34,20 +63,85 @@ pub fn render_curl(world: &World, r: &CurlResult, out: &mut String) {
         .served_by
         .as_ref()
         .map_or(String::new(), |p| format!(", served by pod/{}", p.name));
-    let _ = writeln!(
-        out,
-        "=> {status}{served}; disposition {}; curl exit {}; {} from {} to {}",
-        r.disposition,
-        r.exit.code,
-        duration(r.finished.0 - r.started.0),
-        r.started,
-        r.finished
-    );
-    render_trace(world, r.request_id, out);
+    format!("{status}{served}; disposition {}", r.disposition)
 }
 
-/// The packets of each connection, each with its path and its decisions.
-pub fn render_trace(world: &World, request: u32, out: &mut String) {
+/// A segment's header fields, as a step records them.
+struct Segment<'a> {
+    key: &'a FlowKey,
+    flags: &'a TcpFlags,
+    seq: u32,
+    ack: u32,
+    len: u32,
+}
+
+fn segment(step: &Step) -> Option<Segment<'_>> {
+    match step {
+        Step::Receive {
+            key,
+            flags,
+            seq,
+            ack,
+            len,
+        }
+        | Step::Send {
+            key,
+            flags,
+            seq,
+            ack,
+            len,
+            ..
+        } => Some(Segment {
+            key,
+            flags,
+            seq: *seq,
+            ack: *ack,
+            len: *len,
+        }),
+        _ => None,
+    }
+}
+
+/// The step that sent packet `packet` of connection `conn` of a request.
+fn sent_step(world: &World, request: u32, conn: u8, packet: u16) -> Option<&Step> {
+    world
+        .trace
+        .hops_of(request)
+        .flat_map(|h| world.trace.steps_of(h))
+        .find(|s| matches!(s, Step::Send { conn: c, packet: p, .. } if *c == conn && *p == packet))
+}
+
+/// A packet's first line: its flags, addresses and numbers as it was received (or sent, when
+/// it never arrived), with the addresses it was sent with when NAT changed them.
+fn packet_line(world: &World, request: u32, tag: (u8, u16), path: &[&Hop]) -> String {
+    let sent = sent_step(world, request, tag.0, tag.1).and_then(segment);
+    let received = path
+        .iter()
+        .rev()
+        .flat_map(|h| world.trace.steps_of(h))
+        .find_map(|s| {
+            matches!(s, Step::Receive { .. })
+                .then(|| segment(s))
+                .flatten()
+        });
+    let Some(seen) = received.as_ref().or(sent.as_ref()) else {
+        return "(no packet: a timer)".to_string();
+    };
+    let addresses = match (&sent, &received) {
+        (Some(s), Some(r)) if s.key != r.key => format!("{} (sent as {})", r.key, s.key),
+        _ => seen.key.to_string(),
+    };
+    format!(
+        "{:<4} {addresses}  seq {} ack {} len {}",
+        seen.flags.to_string(),
+        seen.seq,
+        seen.ack,
+        seen.len
+    )
+}
+
+/// The packets of each connection, each with its path and its decisions, as `detail` says.
+pub fn render_trace(world: &World, request: u32, detail: Detail, out: &mut String) {
     let hops: Vec<&Hop> = world.trace.hops_of(request).collect();
     let conns: std::collections::BTreeSet<u8> = hops.iter().map(|h| h.tag.conn).collect();
     for conn in conns {
@@ -63,46 +157,29 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
             .iter()
             .filter(|h| h.tag.conn == conn)
             .map(|h| h.tag.packet)
+            .filter(|&p| detail != Detail::First || p == 0)
             .collect();
         for packet in packets {
-            let path: Vec<&&Hop> = hops
+            let path: Vec<&Hop> = hops
                 .iter()
+                .copied()
                 .filter(|h| h.tag.conn == conn && h.tag.packet == packet)
                 .collect();
             if path.is_empty() {
                 continue;
             }
-            let seen = path
-                .iter()
-                .rev()
-                .flat_map(|h| world.trace.steps_of(h))
-                .find_map(|s| match s {
-                    Step::Receive {
-                        key,
-                        flags,
-                        seq,
-                        ack,
-                        len,
-                    }
-                    | Step::Send {
-                        key,
-                        flags,
-                        seq,
-                        ack,
-                        len,
-                    } => Some(format!("{flags:<4} {key}  seq {seq} ack {ack} len {len}")),
-                    _ => None,
-                });
-            let names: Vec<String> = path
-                .iter()
-                .map(|h| hop_name(world, h.node, h.component))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  [{packet}] {}",
-                seen.unwrap_or_else(|| "(no packet: a timer)".to_string())
-            );
-            let _ = writeln!(out, "      {}", names.join(" -> "));
+            if detail != Detail::Decisions {
+                let names: Vec<String> = path
+                    .iter()
+                    .map(|h| hop_name(world, h.node, h.component))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  [{packet}] {}",
+                    packet_line(world, request, (conn, packet), &path)
+                );
+                let _ = writeln!(out, "      {}", names.join(" -> "));
+            }
             // The first packet and its answer show every decision; later ones only what differs.
             let full = packet <= 1;
             for hop in &path {
@@ -111,18 +188,42 @@ pub fn render_trace(world: &World, request: u32, out: &mut String) {
                     .steps_of(hop)
                     .iter()
                     .filter(|s| full || notable(s))
+                    .filter(|s| detail != Detail::Decisions || is_decision(s))
                 {
                     if let Some(text) = describe(world, step) {
-                        let _ = writeln!(
-                            out,
-                            "        {:<22} {text}",
-                            hop_name(world, hop.node, hop.component)
-                        );
+                        let who = hop_name(world, hop.node, hop.component);
+                        let _ = match detail {
+                            Detail::Decisions => {
+                                writeln!(out, "  [{packet}] {who:<22} {text}")
+                            }
+                            _ => writeln!(out, "        {who:<22} {text}"),
+                        };
                     }
                 }
             }
         }
     }
+}
+
+/// The steps `--trace decisions` keeps: where a packet goes and what is done to it.
+fn is_decision(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Route { .. }
+            | Step::Ecmp { .. }
+            | Step::FlowCreated { .. }
+            | Step::FlowHit { .. }
+            | Step::Nat { .. }
+            | Step::HttpRule(_)
+            | Step::Miss { .. }
+            | Step::Drop(_)
+            | Step::Reset
+            | Step::TimedOut(_)
+            | Step::ProxyError { .. }
+            | Step::TlsTerminated { .. }
+            | Step::TlsMismatch
+            | Step::CurlExit(_)
+    )
 }
 
 /// Steps worth showing on every packet, not only the first of a connection.
@@ -170,6 +271,18 @@ pub fn duration(ns: u64) -> String {
     }
 }
 
+/// A translation: `dst 101.101.101.1:80 -> 10.47.255.251:80`.
+pub fn nat(dst: bool, old: (Ipv4Addr, u16), new: (Ipv4Addr, u16)) -> String {
+    format!(
+        "{} {}:{} -> {}:{}",
+        if dst { "dst" } else { "src" },
+        old.0,
+        old.1,
+        new.0,
+        new.1
+    )
+}
+
 /// One decision in words; `None` for the steps the path line already says.
 pub fn describe(world: &World, step: &Step) -> Option<String> {
     let name = |n| world.env.topology.name(n);
@@ -214,14 +327,7 @@ pub fn describe(world: &World, step: &Step) -> Option<String> {
             chosen + 1,
             name(*to)
         ),
-        Step::Nat { dst, old, new } => format!(
-            "NAT {} {}:{} -> {}:{}",
-            if *dst { "dst" } else { "src" },
-            old.0,
-            old.1,
-            new.0,
-            new.1
-        ),
+        Step::Nat { dst, old, new } => format!("NAT {}", nat(*dst, *old, *new)),
         Step::Encap {
             tunnel,
             label,

@@ -39,10 +39,12 @@ pub enum Output {
     Deleted {
         objects: Vec<ObjectKey>,
     },
-    /// A wait: `converged` tells whether nothing was left pending.
+    /// A wait: `converged` tells whether nothing was left pending; `next` holds the first
+    /// [`PENDING_KEPT`] of the `pending` events, in the order they will run.
     Waited {
         converged: bool,
         pending: usize,
+        next: Vec<Pending>,
     },
     Shown {
         what: Show,
@@ -60,6 +62,16 @@ pub enum Output {
     Hosts {
         lines: usize,
     },
+}
+
+/// How many of the events a wait left pending its output names.
+pub const PENDING_KEPT: usize = 4;
+
+/// An event a wait left pending: when it will run and, for a timer, what it is for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub at: Time,
+    pub timer: Option<crate::world::msg::TimerKind>,
 }
 
 /// One request and what became of it.
@@ -248,6 +260,22 @@ impl Run {
         Ok(())
     }
 
+    /// The first [`PENDING_KEPT`] pending events, in the order they will run.
+    fn next_pending(&self) -> Vec<Pending> {
+        self.world
+            .pending_events()
+            .into_iter()
+            .take(PENDING_KEPT)
+            .map(|e| Pending {
+                at: e.at,
+                timer: match &e.msg.1 {
+                    Msg::Timer(kind) => Some(kind.clone()),
+                    _ => None,
+                },
+            })
+            .collect()
+    }
+
     fn budget(&self, origin: &Origin) -> impl Fn(EventBudgetExceeded) -> RunError {
         let origin = origin.clone();
         move |EventBudgetExceeded(n)| runaway(&origin, n)
@@ -298,6 +326,7 @@ impl Run {
                     Output::Waited {
                         converged: pending == 0,
                         pending,
+                        next: self.next_pending(),
                     },
                     Vec::new(),
                 )
@@ -310,6 +339,7 @@ impl Run {
                     Output::Waited {
                         converged: self.world.is_idle(),
                         pending: self.pending(),
+                        next: self.next_pending(),
                     },
                     Vec::new(),
                 )

@@ -211,6 +211,13 @@ impl<M> Queue<M> {
     pub fn len(&self) -> usize {
         self.current.len() + self.pending_later
     }
+
+    /// Every pending event, in the order they will run (for reports; not on the hot path).
+    pub fn pending(&self) -> Vec<&Event<M>> {
+        let mut events: Vec<&Event<M>> = self.slots.iter().flatten().chain(&self.current).collect();
+        events.sort_by_key(|e| (e.at, e.id));
+        events
+    }
 }
 
 #[cfg(test)]

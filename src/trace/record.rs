@@ -174,12 +174,18 @@ pub enum Timeout {
 #[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
+    /// A segment left its endpoint; `conn` and `packet` are the numbers its hops are tagged
+    /// with (not in the JSON trace: its hops say them).
     Send {
         key: FlowKey,
         flags: TcpFlags,
         seq: u32,
         ack: u32,
         len: u32,
+        #[serde(skip)]
+        conn: u8,
+        #[serde(skip)]
+        packet: u16,
     },
     Receive {
         key: FlowKey,

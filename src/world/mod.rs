@@ -215,6 +215,11 @@ impl World {
         self.queue.len()
     }
 
+    /// The pending events, in the order they will run.
+    pub fn pending_events(&self) -> Vec<&crate::sim::Event<(Addr, Msg)>> {
+        self.queue.pending()
+    }
+
     /// Moves the clock to `t` when nothing is pending before it.
     pub fn advance_to(&mut self, t: Time) {
         self.queue.advance_to(t);

@@ -5,7 +5,6 @@
 //! they fail, unless `CONTRAIL_SIM_SKIP_TSHARK=1` is set outside CI.
 
 use std::collections::BTreeSet;
-use std::io::ErrorKind;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,27 +27,7 @@ use crate::support::{TempDir, contrail_sim, scenario_path, text};
 /// skipping is allowed. Panics when it is missing in CI (`CI` set) or without
 /// `CONTRAIL_SIM_SKIP_TSHARK=1`.
 fn tshark() -> Option<PathBuf> {
-    let bin = std::env::var_os("TSHARK").map_or_else(|| PathBuf::from("tshark"), PathBuf::from);
-    match Command::new(&bin).arg("--version").output() {
-        Ok(out) if out.status.success() => return Some(bin),
-        Ok(out) => panic!("`{} --version` failed: {out:?}", bin.display()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => panic!("cannot run `{}`: {e}", bin.display()),
-    }
-    let in_ci = std::env::var_os("CI").is_some();
-    let skip = std::env::var_os("CONTRAIL_SIM_SKIP_TSHARK").is_some_and(|v| v == "1");
-    if in_ci || !skip {
-        panic!(
-            "tshark not found (CI={in_ci}): install it with .ci/tshark-deps.sh{}",
-            if in_ci {
-                ""
-            } else {
-                ", or set CONTRAIL_SIM_SKIP_TSHARK=1 to skip"
-            }
-        );
-    }
-    eprintln!("tshark not found: skipped (CONTRAIL_SIM_SKIP_TSHARK=1)");
-    None
+    crate::support::referee("tshark", "--version")
 }
 
 /// A scenario run twice: by the binary with `--pcap`, and by the library for its addresses.

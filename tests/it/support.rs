@@ -114,3 +114,33 @@ steps:
   - curl: "http://{ingress/gone.vip}/"
     from: pod/client
 "#;
+
+/// A program the tests use as a referee (`haproxy`, `tshark`, `chromium`): `$NAME` (upper
+/// case), else `name` on `PATH`, checked with `version_flag`; `None` when it is missing and
+/// skipping is allowed. Panics when it is missing in CI (`CI` set) or without
+/// `CONTRAIL_SIM_SKIP_NAME=1`, naming the script that installs it (`.ci/NAME-deps.sh`).
+pub fn referee(name: &str, version_flag: &str) -> Option<PathBuf> {
+    let upper = name.to_ascii_uppercase();
+    let bin = std::env::var_os(&upper).map_or_else(|| PathBuf::from(name), PathBuf::from);
+    match Command::new(&bin).arg(version_flag).output() {
+        Ok(out) if out.status.success() => return Some(bin),
+        Ok(out) => panic!("`{} {version_flag}` failed: {out:?}", bin.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("cannot run `{}`: {e}", bin.display()),
+    }
+    let in_ci = std::env::var_os("CI").is_some();
+    let skip_var = format!("CONTRAIL_SIM_SKIP_{upper}");
+    let skip = std::env::var_os(&skip_var).is_some_and(|v| v == "1");
+    if in_ci || !skip {
+        panic!(
+            "{name} not found (CI={in_ci}): install it with .ci/{name}-deps.sh{}",
+            if in_ci {
+                String::new()
+            } else {
+                format!(", or set {skip_var}=1 to skip")
+            }
+        );
+    }
+    eprintln!("{name} not found: skipped ({skip_var}=1)");
+    None
+}

@@ -51,7 +51,7 @@ pub fn lanes(world: &World, notes: &[Note]) -> Vec<Actor> {
 }
 
 /// What a note is about, for its colour, and whether it takes something away (a hollow dot).
-fn kind(what: &What) -> (usize, bool) {
+pub(crate) fn kind(what: &What) -> (usize, bool) {
     match what {
         What::Stored { .. }
         | What::Unchanged { .. }
@@ -97,7 +97,7 @@ fn kind(what: &What) -> (usize, bool) {
     }
 }
 
-const KINDS: [(&str, RGBColor); 5] = [
+pub(crate) const KINDS: [(&str, RGBColor); 5] = [
     ("Kubernetes objects, nodes", RGBColor(25, 113, 194)),
     ("Contrail config, haproxy", RGBColor(112, 72, 232)),
     ("routes (XMPP, BGP)", RGBColor(232, 89, 12)),

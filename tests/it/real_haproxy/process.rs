@@ -2,7 +2,6 @@
 //! `CONTRAIL_SIM_SKIP_HAPROXY=1` outside CI), `haproxy -c`, and a foreground instance that is
 //! killed when its guard drops.
 
-use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,27 +12,7 @@ use std::time::{Duration, Instant};
 /// skipping is allowed. Panics when it is missing in CI (`CI` set) or without
 /// `CONTRAIL_SIM_SKIP_HAPROXY=1`.
 pub fn haproxy() -> Option<PathBuf> {
-    let bin = std::env::var_os("HAPROXY").map_or_else(|| PathBuf::from("haproxy"), PathBuf::from);
-    match Command::new(&bin).arg("-v").output() {
-        Ok(out) if out.status.success() => return Some(bin),
-        Ok(out) => panic!("`{} -v` failed: {out:?}", bin.display()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => panic!("cannot run `{}`: {e}", bin.display()),
-    }
-    let in_ci = std::env::var_os("CI").is_some();
-    let skip = std::env::var_os("CONTRAIL_SIM_SKIP_HAPROXY").is_some_and(|v| v == "1");
-    if in_ci || !skip {
-        panic!(
-            "haproxy not found (CI={in_ci}): install it with .ci/haproxy-deps.sh{}",
-            if in_ci {
-                ""
-            } else {
-                ", or set CONTRAIL_SIM_SKIP_HAPROXY=1 to skip"
-            }
-        );
-    }
-    eprintln!("haproxy not found: skipped (CONTRAIL_SIM_SKIP_HAPROXY=1)");
-    None
+    crate::support::referee("haproxy", "-v")
 }
 
 /// A fresh folder under the system temp dir, removed on drop.
