@@ -9,7 +9,7 @@ pub mod networks;
 pub mod pods;
 pub mod services;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
@@ -37,6 +37,8 @@ pub struct KubeManager {
     services: BTreeMap<ObjectKey, Arc<StoredObject>>,
     endpoints: BTreeMap<ObjectKey, Arc<Endpoints>>,
     ingresses: BTreeMap<ObjectKey, Arc<StoredObject>>,
+    /// The Ingresses whose backends name each Service.
+    ingresses_by_service: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Secrets by TLS container name (`<namespace>__<name>`).
     secrets: BTreeMap<String, Arc<StoredObject>>,
     /// Loadbalancers by the object they serve.
@@ -58,6 +60,7 @@ impl KubeManager {
             services: BTreeMap::new(),
             endpoints: BTreeMap::new(),
             ingresses: BTreeMap::new(),
+            ingresses_by_service: BTreeMap::new(),
             secrets: BTreeMap::new(),
             loadbalancers: BTreeMap::new(),
             uuids: BTreeMap::new(),
@@ -105,14 +108,14 @@ impl KubeManager {
                             self.services.insert(key.clone(), stored);
                             self.sync_service(&key, ctx);
                         }
-                        self.sync_all_ingresses(ctx);
+                        self.sync_ingresses_of(&key, ctx);
                     }
                     Spec::Ingress(_) => {
                         if kind == WatchKind::Deleted {
-                            self.ingresses.remove(&key);
+                            self.forget_ingress(&key);
                             self.remove_lb(&key, ctx);
                         } else {
-                            self.ingresses.insert(key.clone(), stored);
+                            self.keep_ingress(stored);
                             self.sync_ingress(&key, ctx);
                         }
                     }
@@ -197,17 +200,7 @@ impl KubeManager {
     }
 
     fn ids(&mut self, owner: &ObjectKey, backend: String) -> [Arc<str>; 3] {
-        let rng = &mut self.rng;
-        self.uuids
-            .entry((owner.clone(), backend))
-            .or_insert_with(|| {
-                [
-                    rng::uuid(rng).into(),
-                    rng::uuid(rng).into(),
-                    rng::uuid(rng).into(),
-                ]
-            })
-            .clone()
+        ids(&mut self.rng, &mut self.uuids, owner, backend)
     }
 
     fn publish(&mut self, lb: Loadbalancer, previous: Option<Arc<Loadbalancer>>, ctx: &mut Ctx) {
@@ -260,6 +253,26 @@ impl KubeManager {
             Msg::LoadbalancerDeleted(lb),
         );
     }
+}
+
+/// The listener, pool and member uuids of one backend of `owner`, drawn the first time the
+/// backend is seen.
+fn ids(
+    rng: &mut ChaCha8Rng,
+    uuids: &mut BTreeMap<(ObjectKey, String), [Arc<str>; 3]>,
+    owner: &ObjectKey,
+    backend: String,
+) -> [Arc<str>; 3] {
+    uuids
+        .entry((owner.clone(), backend))
+        .or_insert_with(|| {
+            [
+                rng::uuid(rng).into(),
+                rng::uuid(rng).into(),
+                rng::uuid(rng).into(),
+            ]
+        })
+        .clone()
 }
 
 /// Whether a namespace asks for isolation (`opencontrail.org/isolation: "true"`).
