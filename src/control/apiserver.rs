@@ -80,7 +80,7 @@ impl ApiServer {
         for (id, node) in topology.nodes() {
             if id == master || topology.is_compute(id) {
                 let meta = Meta {
-                    name: node.name.clone(),
+                    name: node.name.as_str().into(),
                     ..Meta::default()
                 };
                 api.preload(

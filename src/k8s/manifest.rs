@@ -190,7 +190,7 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
         }
     }
     if kind == Kind::Namespace {
-        meta.namespace.clear();
+        meta.namespace = "".into();
     }
     (diags.error_count() == before).then(|| Object {
         meta,
@@ -378,8 +378,8 @@ fn metadata(
     ]);
     m.finish(diags);
     Some(Meta {
-        name: name?,
-        namespace,
+        name: name?.into(),
+        namespace: namespace.into(),
         labels,
         annotations,
         ..Meta::default()
@@ -389,7 +389,7 @@ fn metadata(
 fn check_duplicates(objects: &[Object], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<(Kind, &str, &str), &Origin> = BTreeMap::new();
     for o in objects {
-        let key = (o.kind(), o.meta.namespace.as_str(), o.meta.name.as_str());
+        let key = (o.kind(), &*o.meta.namespace, &*o.meta.name);
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
@@ -416,8 +416,8 @@ fn workloads(
     objects: &[Object],
 ) -> impl Iterator<Item = (&str, &crate::k8s::objects::Labels, &PodSpec)> {
     objects.iter().filter_map(|o| match &o.spec {
-        Spec::Pod(p) => Some((o.meta.namespace.as_str(), &o.meta.labels, p)),
-        Spec::Deployment(d) => Some((o.meta.namespace.as_str(), &d.template_labels, &d.template)),
+        Spec::Pod(p) => Some((&*o.meta.namespace, &o.meta.labels, p)),
+        Spec::Deployment(d) => Some((&*o.meta.namespace, &d.template_labels, &d.template)),
         _ => None,
     })
 }
@@ -434,7 +434,7 @@ fn check_target_ports(objects: &[Object], diags: &mut Diagnostics) {
         }
         let selected: Vec<&PodSpec> = workloads(objects)
             .filter(|(ns, labels, _)| {
-                *ns == o.meta.namespace
+                *ns == &*o.meta.namespace
                     && svc.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
             })
             .map(|(_, _, p)| p)
@@ -563,7 +563,7 @@ spec:
         };
         assert_eq!(d.replicas, 2);
         assert_eq!(objs[2].origin.line, 27);
-        assert_eq!(objs[2].meta.namespace, "ns-user-1");
+        assert_eq!(&*objs[2].meta.namespace, "ns-user-1");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use crate::diag::Origin;
 
@@ -15,9 +16,9 @@ pub type Labels = BTreeMap<String, String>;
 /// Metadata shared by every object kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
-    pub name: String,
+    pub name: Name,
     /// Empty until the namespace is defaulted (by the scenario or the apiserver).
-    pub namespace: String,
+    pub namespace: Name,
     pub labels: Labels,
     pub annotations: Labels,
     /// Assigned by the apiserver.
@@ -71,16 +72,19 @@ impl Kind {
 pub struct ObjectKey {
     pub kind: Kind,
     /// Empty only for cluster-scoped kinds (Namespace).
-    pub namespace: String,
-    pub name: String,
+    pub namespace: Name,
+    pub name: Name,
 }
+
+/// An object's name or namespace: shared, so that keys are copied without copying text.
+pub type Name = Arc<str>;
 
 impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
         ObjectKey {
             kind,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+            namespace: namespace.into(),
+            name: name.into(),
         }
     }
 }

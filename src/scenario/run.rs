@@ -266,10 +266,11 @@ impl Run {
         Ok(match action {
             Action::Apply(objects) => {
                 let mut keys = Vec::new();
+                let default_ns: crate::k8s::objects::Name = ns.as_str().into();
                 for object in objects {
                     let mut object = object.clone();
                     if object.meta.namespace.is_empty() && object.kind() != Kind::Namespace {
-                        object.meta.namespace = ns.clone();
+                        object.meta.namespace = default_ns.clone();
                     }
                     keys.push(key_of(&object));
                     self.world

@@ -215,8 +215,8 @@ fn deployment_pods(run: &Run) -> BTreeMap<ObjectKey, String> {
 fn grouped(actual: &str, owners: &BTreeMap<ObjectKey, String>) -> String {
     let mut text = actual.to_string();
     for (pod, deployment) in owners {
-        if text.contains(pod.name.as_str()) {
-            text = text.replace(pod.name.as_str(), &format!("{deployment}-…"));
+        if text.contains(&*pod.name) {
+            text = text.replace(&*pod.name, &format!("{deployment}-…"));
         }
     }
     text

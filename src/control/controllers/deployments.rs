@@ -95,7 +95,7 @@ impl Deployments {
             let mut labels: Labels = spec.template_labels.clone();
             labels.insert("pod-template-hash".into(), d.hash.clone());
             let meta = Meta {
-                name: name.clone(),
+                name: name.as_str().into(),
                 namespace: key.namespace.clone(),
                 labels,
                 ..Meta::default()
@@ -110,12 +110,12 @@ impl Deployments {
                 Actor::ControllerManager,
                 What::PodCreated {
                     pod: pod.clone(),
-                    deployment: key.name.clone(),
+                    deployment: key.name.to_string(),
                 },
             );
             let create = ApiWrite::Create {
                 object: Arc::new(object),
-                owner: Some(key.name.clone()),
+                owner: Some(key.name.to_string()),
             };
             ctx.send(
                 Addr::ApiServer,

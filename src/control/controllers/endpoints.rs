@@ -20,7 +20,10 @@ pub struct EndpointsState {
 }
 
 /// A selected pod's entry in its Service's endpoints, if it has one.
-fn address<'a>(key: &'a ObjectKey, pod: &'a StoredObject) -> Option<(&'a ObjectKey, Ipv4Addr, &'a str)> {
+fn address<'a>(
+    key: &'a ObjectKey,
+    pod: &'a StoredObject,
+) -> Option<(&'a ObjectKey, Ipv4Addr, &'a str)> {
     if !pod.status.ready || pod.deletion.is_some() {
         return None;
     }
@@ -78,7 +81,10 @@ impl EndpointsState {
                 .filter_map(|(key, pod)| address(key, pod))
         };
         let unchanged = self.published.get(service).is_some_and(|e| {
-            addresses().eq(e.addresses.iter().map(|(k, ip, node)| (k, *ip, node.as_str())))
+            addresses().eq(e
+                .addresses
+                .iter()
+                .map(|(k, ip, node)| (k, *ip, node.as_str())))
         });
         if unchanged {
             return;

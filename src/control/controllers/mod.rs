@@ -36,7 +36,7 @@ impl LabelIndex {
 
     fn remove(&mut self, object: &ObjectKey, labels: &Labels) {
         for (k, v) in labels {
-            let Some(by_key) = self.0.get_mut(&object.namespace) else {
+            let Some(by_key) = self.0.get_mut(&*object.namespace) else {
                 continue;
             };
             let Some(by_value) = by_key.get_mut(k) else {
@@ -52,7 +52,7 @@ impl LabelIndex {
                 by_key.remove(k);
             }
             if by_key.is_empty() {
-                self.0.remove(&object.namespace);
+                self.0.remove(&*object.namespace);
             }
         }
     }
@@ -63,7 +63,8 @@ fn entry<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut
     if !map.contains_key(key) {
         map.insert(key.to_string(), V::default());
     }
-    map.get_mut(key).unwrap_or_else(|| unreachable!("inserted above"))
+    map.get_mut(key)
+        .unwrap_or_else(|| unreachable!("inserted above"))
 }
 
 pub struct ControllerManager {

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::control::config::{Loadbalancer, PodInterface};
 use crate::control::ipam;
-use crate::k8s::objects::{ObjectKey, Spec};
+use crate::k8s::objects::{Name, ObjectKey, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
 use crate::routing::{Rib, Vrf};
 use crate::sim::rng;
@@ -32,7 +32,7 @@ pub struct KubeManager {
     rng: ChaCha8Rng,
     pod_ipam: ipam::Pool,
     pub networks: Networks,
-    namespaces: BTreeMap<String, Arc<StoredObject>>,
+    namespaces: BTreeMap<Name, Arc<StoredObject>>,
     pods: BTreeMap<ObjectKey, (Arc<StoredObject>, PodInterface)>,
     services: BTreeMap<ObjectKey, Arc<StoredObject>>,
     endpoints: BTreeMap<ObjectKey, Arc<Endpoints>>,
@@ -155,7 +155,7 @@ impl KubeManager {
     fn on_namespace(&mut self, kind: WatchKind, stored: Arc<StoredObject>, ctx: &mut Ctx) {
         let name = stored.object.meta.name.clone();
         if kind == WatchKind::Deleted {
-            self.namespaces.remove(&name);
+            self.namespaces.remove(&*name);
             return;
         }
         if isolated(&stored) {
@@ -182,7 +182,7 @@ impl KubeManager {
     /// `fall_through` (a Service: kube-manager logs a notice), else it is the error (an
     /// Ingress gets no floating IP).
     fn fip_pool_for(&self, stored: &StoredObject, fall_through: bool) -> Result<String, String> {
-        let ns = self.namespaces.get(&stored.object.meta.namespace);
+        let ns = self.namespaces.get(&*stored.object.meta.namespace);
         let annotations = [
             stored.object.meta.annotations.get(FIP_POOL_ANNOTATION),
             ns.and_then(|n| n.object.meta.annotations.get(FIP_POOL_ANNOTATION)),
