@@ -1,6 +1,7 @@
 //! `contrail-sim run FILE`.
 
 use std::io::Write;
+use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, RunArgs};
@@ -80,10 +81,14 @@ pub fn run(args: &RunArgs) -> i32 {
         .filter(|d| !d.is_error())
         .cloned()
         .collect();
-    let Some(mut scenario) = loaded.scenario else {
+    let Some(scenario) = loaded.scenario else {
         eprint!("{}", render(&loaded.diagnostics, &loaded.sources));
         return EXIT_INVALID;
     };
+    // The process exits after this command: a large cluster's scenario and world are
+    // millions of allocations, and handing them back one by one would take longer than the
+    // run's last steps. So they are left to the operating system (`ManuallyDrop`).
+    let mut scenario = ManuallyDrop::new(scenario);
     if !warnings.is_empty() {
         eprint!("{}", render(&warnings, &loaded.sources));
     }
@@ -123,7 +128,7 @@ pub fn run(args: &RunArgs) -> i32 {
     );
     drop(stdout);
     let mut streamed = match streamed {
-        Ok(s) => s,
+        Ok(s) => ManuallyDrop::new(s),
         Err(e) => {
             eprintln!("error: cannot write the output: {e}");
             return EXIT_INVALID;
