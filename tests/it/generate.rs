@@ -141,3 +141,42 @@ fn sizes_out_of_range_exit_2_with_a_message_and_write_nothing() {
     }
     assert!(files(dir.path()).is_empty());
 }
+
+/// A manifest of ten thousand objects loads: 5,000 Deployments and their Services (about
+/// 330,000 YAML values) in one file. The old parser limit of 250,000 values refused about
+/// 7,460 such objects, and the old object limit 10,000.
+#[test]
+fn a_manifest_of_ten_thousand_objects_loads() {
+    let dir = TempDir::new("generate-10k");
+    let out = generate(
+        dir.path(),
+        &[
+            "--computes",
+            "4",
+            "--services",
+            "5000",
+            "--pods",
+            "0",
+            "--ingresses",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let loaded = contrail_sim::scenario::load::load(&dir.path().join("scenario.yaml"));
+    let errors: Vec<_> = loaded.errors().map(|d| d.message.clone()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let scenario = loaded.scenario.expect("the scenario loads");
+    let largest = scenario
+        .steps
+        .iter()
+        .map(|s| match &s.action {
+            contrail_sim::scenario::model::Action::Apply(objects) => objects.len(),
+            _ => 0,
+        })
+        .max();
+    assert_eq!(
+        largest,
+        Some(10_001),
+        "5,000 Deployments, 5,000 Services, an Ingress"
+    );
+}
