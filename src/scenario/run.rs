@@ -25,8 +25,14 @@ use crate::wire::HttpResponse;
 use crate::world::msg::CurlJob;
 use crate::world::{Addr, Delays, Env, EventBudgetExceeded, Fault, Msg, Part, Timers, World};
 
-/// Events one step may take before the run is declared runaway.
+/// Events one step may take before the run is declared runaway, whatever the cluster's size:
+/// far more than any hand-written scenario needs (the shipped ones take under 100,000 events
+/// in all).
 pub const EVENT_BUDGET: u64 = 50_000_000;
+/// Events a step may take in addition for each object the scenario applies (a Deployment
+/// counts its replicas), so that a large cluster's convergence is never taken for a runaway:
+/// a generated cluster takes about 26 events per pod.
+pub const EVENTS_PER_OBJECT: u64 = 1_000;
 /// How far `wait: converged` runs at most: an hour of simulated time.
 pub const CONVERGE_HORIZON: u64 = 3_600 * SECOND;
 
@@ -131,6 +137,27 @@ pub struct Run {
     pub steps: Vec<StepResult>,
     keep: Keep,
     next_request: u32,
+    /// Events one step may take: [`event_budget`] of the scenario.
+    budget: u64,
+}
+
+/// The events one step of `scenario` may take: [`EVENT_BUDGET`], plus [`EVENTS_PER_OBJECT`]
+/// for every object its apply steps create (a Deployment and each of its replicas).
+pub fn event_budget(scenario: &Scenario) -> u64 {
+    let objects: u64 = scenario
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Apply(objects) => Some(objects),
+            _ => None,
+        })
+        .flatten()
+        .map(|o| match &o.spec {
+            Spec::Deployment(d) => 1 + u64::from(d.replicas),
+            _ => 1,
+        })
+        .sum();
+    EVENT_BUDGET.saturating_add(EVENTS_PER_OBJECT.saturating_mul(objects))
 }
 
 /// What a run keeps of the records it has handed on.
@@ -181,6 +208,7 @@ impl Run {
             steps: Vec::new(),
             keep: Keep::All,
             next_request: 0,
+            budget: event_budget(scenario),
         }
     }
 
@@ -289,7 +317,7 @@ impl Run {
             Action::Wait(Wait::Converged) => {
                 let horizon = self.world.now().plus(CONVERGE_HORIZON);
                 self.world
-                    .run_while(|_| true, horizon, EVENT_BUDGET)
+                    .run_while(|_| true, horizon, self.budget)
                     .map_err(self.budget(origin))?;
                 let pending = self.pending();
                 if pending > 0 {
@@ -305,7 +333,7 @@ impl Run {
             }
             Action::Wait(Wait::For(d)) => {
                 self.world
-                    .run_for(*d, EVENT_BUDGET)
+                    .run_for(*d, self.budget)
                     .map_err(self.budget(origin))?;
                 (
                     Output::Waited {
@@ -375,7 +403,7 @@ impl Run {
                     .inject(Addr::Network, 0, Msg::Fault { fault, up });
                 let now = self.world.now();
                 self.world
-                    .run_while(|_| true, now, EVENT_BUDGET)
+                    .run_while(|_| true, now, self.budget)
                     .map_err(self.budget(origin))?;
                 (
                     Output::Fault {
@@ -471,7 +499,7 @@ impl Run {
             .run_while(
                 |w| !w.trace.settled(request_id),
                 Time(u64::MAX),
-                EVENT_BUDGET,
+                self.budget,
             )
             .map_err(self.budget(origin))?;
         Ok(self.outcome(

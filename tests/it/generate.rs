@@ -180,3 +180,21 @@ fn a_manifest_of_ten_thousand_objects_loads() {
         "5,000 Deployments, 5,000 Services, an Ingress"
     );
 }
+
+/// A step of a large cluster may take more events than a hand-written scenario's: the budget
+/// grows by `EVENTS_PER_OBJECT` for each object applied, a Deployment's replicas included.
+#[test]
+fn the_event_budget_grows_with_the_cluster() {
+    use contrail_sim::scenario::run::{EVENT_BUDGET, EVENTS_PER_OBJECT, event_budget};
+    let dir = TempDir::new("generate-budget");
+    let out = generate(dir.path(), SMALL);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let loaded = contrail_sim::scenario::load::load(&dir.path().join("scenario.yaml"));
+    let scenario = loaded.scenario.expect("the scenario loads");
+    // 3 namespaces, 30 Deployments with 95 pods, 30 Services, 2 Ingresses, the client.
+    let objects = 3 + 30 + 95 + 30 + 2 + 1;
+    assert_eq!(
+        event_budget(&scenario),
+        EVENT_BUDGET + EVENTS_PER_OBJECT * objects
+    );
+}
