@@ -67,8 +67,10 @@ impl Kind {
     }
 }
 
-/// Names one object: its kind, namespace and name (`ingress/ns-user-1/ingress-sf`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Names one object: its kind, namespace and name (`ingress/ns-user-1/ingress-sf`). Keys are
+/// ordered by kind, then namespace, then name; names compare as text, and two that share their
+/// text (the same [`Name`]) are equal without reading it.
+#[derive(Clone, Debug)]
 pub struct ObjectKey {
     pub kind: Kind,
     /// Empty only for cluster-scoped kinds (Namespace).
@@ -78,6 +80,46 @@ pub struct ObjectKey {
 
 /// An object's name or namespace: shared, so that keys are copied without copying text.
 pub type Name = Arc<str>;
+
+fn cmp_names(a: &Name, b: &Name) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
+}
+
+impl Ord for ObjectKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.kind
+            .cmp(&other.kind)
+            .then_with(|| cmp_names(&self.namespace, &other.namespace))
+            .then_with(|| cmp_names(&self.name, &other.name))
+    }
+}
+
+impl PartialOrd for ObjectKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for ObjectKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for ObjectKey {}
+
+impl std::hash::Hash for ObjectKey {
+    /// The text of the names, as equality compares them.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.namespace.hash(state);
+        self.name.hash(state);
+    }
+}
 
 impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {

@@ -6,12 +6,13 @@
 //! that [`Keep`]s only verdicts forgets each request's packets once handed on, so its memory
 //! does not grow with the number of requests.
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Origin};
-use crate::k8s::objects::{Kind, Spec};
+use crate::k8s::objects::{Kind, Name, Spec};
 use crate::k8s::store::key_of;
 use crate::scenario::model::{
     Action, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario, Show, Url, UrlHost, Wait,
@@ -139,6 +140,9 @@ pub struct Run {
     next_request: u32,
     /// Events one step may take: [`event_budget`] of the scenario.
     budget: u64,
+    /// The namespaces of the objects applied so far: objects of one namespace share its
+    /// name, so their keys compare without reading it.
+    namespaces: BTreeSet<Name>,
 }
 
 /// The events one step of `scenario` may take: [`EVENT_BUDGET`], plus [`EVENTS_PER_OBJECT`]
@@ -209,6 +213,7 @@ impl Run {
             keep: Keep::All,
             next_request: 0,
             budget: event_budget(scenario),
+            namespaces: BTreeSet::new(),
         }
     }
 
@@ -276,6 +281,16 @@ impl Run {
         Ok(())
     }
 
+    /// The namespace `name` as the objects applied so far share it.
+    fn shared(&mut self, name: &str) -> Name {
+        if let Some(shared) = self.namespaces.get(name) {
+            return shared.clone();
+        }
+        let shared: Name = name.into();
+        self.namespaces.insert(shared.clone());
+        shared
+    }
+
     fn budget(&self, origin: &Origin) -> impl Fn(EventBudgetExceeded) -> RunError {
         let origin = origin.clone();
         move |EventBudgetExceeded(n)| runaway(&origin, n)
@@ -294,12 +309,13 @@ impl Run {
         Ok(match action {
             Action::Apply(objects) => {
                 let mut keys = Vec::new();
-                let default_ns: crate::k8s::objects::Name = ns.as_str().into();
                 for object in objects {
                     let mut object = object.clone();
-                    if object.meta.namespace.is_empty() && object.kind() != Kind::Namespace {
-                        object.meta.namespace = default_ns.clone();
-                    }
+                    let namespace = match &*object.meta.namespace {
+                        "" if object.kind() != Kind::Namespace => ns.as_str(),
+                        named => named,
+                    };
+                    object.meta.namespace = self.shared(namespace);
                     keys.push(key_of(&object));
                     self.world
                         .inject(Addr::ApiServer, delay, Msg::Apply(Arc::new(object)));
