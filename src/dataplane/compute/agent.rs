@@ -590,8 +590,6 @@ impl Compute {
     /// Publishes the new routes among `keys` and retracts the stale ones over XMPP (when the
     /// session is up): first every retraction, then every publication, each in key order.
     fn readvertise(&mut self, keys: &[RouteKey], ctx: &mut Ctx) {
-        let up = self.agent.session.is_up();
-        let xmpp = ctx.env.delays.xmpp;
         for key in keys {
             if self.tables.local.contains_key(key) {
                 continue;
@@ -605,15 +603,12 @@ impl Compute {
                 prefix,
                 label: attrs.label,
             };
-            ctx.note(Actor::Agent(self.id), what);
-            if up {
-                let msg = Msg::XmppRetract {
-                    from: self.id,
-                    vrf,
-                    prefix,
-                };
-                ctx.send(Addr::ControlNode, xmpp, msg);
-            }
+            let msg = Msg::XmppRetract {
+                from: self.id,
+                vrf,
+                prefix,
+            };
+            self.tell_control_node(what, msg, ctx);
         }
         for key in keys {
             let Some(route) = self.tables.local.get(key) else {
@@ -636,17 +631,23 @@ impl Compute {
                 label: attrs.label,
                 local_pref: attrs.local_pref,
             };
-            ctx.note(Actor::Agent(self.id), what);
-            if up {
-                let msg = Msg::XmppPublish {
-                    from: self.id,
-                    vrf,
-                    prefix,
-                    attrs,
-                };
-                ctx.send(Addr::ControlNode, xmpp, msg);
-            }
+            let msg = Msg::XmppPublish {
+                from: self.id,
+                vrf,
+                prefix,
+                attrs,
+            };
+            self.tell_control_node(what, msg, ctx);
             self.agent.advertised.insert(key.clone(), attrs);
+        }
+    }
+
+    /// Notes a change of what the agent advertises, and sends it over XMPP when the session
+    /// is up (else the next session's sync carries it).
+    fn tell_control_node(&self, what: What, msg: Msg, ctx: &mut Ctx) {
+        ctx.note(Actor::Agent(self.id), what);
+        if self.agent.session.is_up() {
+            ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, msg);
         }
     }
 }
