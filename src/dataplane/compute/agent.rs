@@ -95,6 +95,20 @@ impl Agent {
         }
     }
 
+    /// Replaces every loadbalancer's floating IPs (the config sent again after a resync).
+    fn replace_service_fips(&mut self, all: Vec<Arc<ServiceFips>>) {
+        let old = std::mem::take(&mut self.service_fips);
+        let old_ips = old
+            .values()
+            .flat_map(|f| &f.attachments)
+            .map(|a| a.interface.ip);
+        self.fips_pending.extend(old_ips);
+        self.fips_by_ip.clear();
+        for fips in all {
+            self.set_service_fips(fips);
+        }
+    }
+
     /// The floating IPs of the interface with address `ip`, in loadbalancer order.
     fn fips_for(&self, ip: Ipv4Addr) -> Vec<Fip> {
         let lbs = self.fips_by_ip.get(&ip).into_iter().flatten();
@@ -157,24 +171,7 @@ impl Compute {
             }
             Msg::ServiceFips(fips) => self.agent.set_service_fips(fips),
             Msg::ServiceConfig { fips, instances } => {
-                let wanted: BTreeSet<Arc<str>> = fips.iter().map(|f| f.lb_uuid.clone()).collect();
-                let gone: Vec<Arc<ServiceFips>> = self
-                    .agent
-                    .service_fips
-                    .iter()
-                    .filter(|(lb, _)| !wanted.contains(*lb))
-                    .map(|(lb, f)| {
-                        Arc::new(ServiceFips {
-                            lb_uuid: lb.clone(),
-                            service: f.service.clone(),
-                            attachments: Vec::new(),
-                        })
-                    })
-                    .collect();
-                for f in gone.into_iter().chain(fips) {
-                    self.agent.set_service_fips(f);
-                }
-                self.agent.service_fips.retain(|lb, _| wanted.contains(lb));
+                self.agent.replace_service_fips(fips);
                 let wanted: BTreeMap<Arc<str>, Arc<HaproxyInstance>> = instances
                     .into_iter()
                     .map(|i| (i.lb_uuid.clone(), i))

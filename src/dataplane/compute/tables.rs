@@ -404,3 +404,84 @@ pub struct Lookup<'a> {
     /// Paths through other computes.
     pub remote: Vec<RouteAttrs>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::VnKind;
+
+    fn ip(last: u8) -> Ipv4Addr {
+        Ipv4Addr::new(10, 47, 255, last)
+    }
+
+    /// A table with two pod interfaces in `pods`, both holding the floating IP 10.96.0.5 of
+    /// `services`; labels 20 and 21, composites from 30.
+    fn two_backends() -> (Tables, Vrf, u32, u32, u32) {
+        let (pods, services) = (
+            Vrf::new(1, "p", "pods", VnKind::Pod),
+            Vrf::new(2, "p", "services", VnKind::Service),
+        );
+        let mut t = Tables::default();
+        let a = t.plumb("a".into(), ip(1), pods.clone(), Component::Pod(0), 20);
+        let b = t.plumb("b".into(), ip(2), pods, Component::Pod(1), 21);
+        let fip = |vrf: &Vrf| Fip {
+            ip: Ipv4Addr::new(10, 96, 0, 5),
+            vrf: vrf.clone(),
+            port_map: vec![(80, 8080)],
+        };
+        t.set_fips(a, vec![fip(&services)]);
+        t.set_fips(b, vec![fip(&services)]);
+        (t, services, a, b, 30)
+    }
+
+    fn refresh(t: &mut Tables, next_label: &mut u32) -> Vec<RouteKey> {
+        t.refresh(
+            |_| 100,
+            |_| 200,
+            || {
+                *next_label += 1;
+                *next_label - 1
+            },
+        )
+    }
+
+    #[test]
+    fn a_floating_ip_on_two_interfaces_is_one_composite_until_one_goes() {
+        let (mut t, services, a, b, mut label) = two_backends();
+        let key = (services, host(Ipv4Addr::new(10, 96, 0, 5)));
+        let changed = refresh(&mut t, &mut label);
+        assert_eq!(changed.len(), 3, "two interface routes and the floating IP");
+        let route = t.local.get(&key).cloned().expect("the floating IP's route");
+        assert_eq!(route.label, 30);
+        assert_eq!(route.nh, LocalNh::Composite(vec![a, b].into()));
+        assert_eq!(t.by_label.get(&30), Some(&route.nh));
+
+        // Nothing changed: nothing to compute again.
+        assert!(refresh(&mut t, &mut label).is_empty());
+
+        t.retire(b);
+        let changed = refresh(&mut t, &mut label);
+        assert!(changed.contains(&key));
+        let route = t.local.get(&key).expect("still held by a");
+        assert_eq!((route.label, &route.nh), (20, &LocalNh::Vif(a)));
+        assert_eq!(t.by_label.get(&30), None, "the composite's label is gone");
+        assert_eq!(t.by_label.get(&21), None, "so is the retired interface's");
+        assert_eq!(t.by_ip.get(&ip(2)), None);
+
+        t.retire(a);
+        refresh(&mut t, &mut label);
+        assert!(t.local.is_empty());
+        assert_eq!(label, 31, "one composite label was handed out");
+    }
+
+    #[test]
+    fn first_traffic_recomputes_the_interface_routes() {
+        let (mut t, _, a, _, mut label) = two_backends();
+        refresh(&mut t, &mut label);
+        assert!(t.mark_traffic_seen(a));
+        assert!(!t.mark_traffic_seen(a), "once");
+        let changed = refresh(&mut t, &mut label);
+        let own = (t.vif(a).expect("a").vrf.clone(), host(ip(1)));
+        assert!(changed.contains(&own));
+    }
+}
