@@ -65,14 +65,18 @@ struct Run {
 /// How many recent times remember their run: a handler's messages, and the handlers of one
 /// instant, send most of their events with a few fixed delays.
 const RECENT: usize = 8;
+/// Pending future events from which new ones join runs: below, the heap is small and cheap,
+/// and runs are not worth their bookkeeping.
+const RUNS_FROM: usize = 4096;
 
 /// A discrete-event queue. `pop` advances `now`.
 ///
-/// Future events wait in slots and a heap orders their keys by (time, id). When several events
-/// are scheduled for the same time in a row (a watch fanned out to every watcher, a wave of
-/// thousands of pods), the second and later ones join a run behind one heap key, which takes
-/// the id of the run's front event as it drains: the order stays (time, id), and most pops
-/// take the front of a run instead of sifting a heap of every pending event.
+/// Future events wait in slots and a heap orders their keys by (time, id). Once many events
+/// are pending, when several events are scheduled for the same time in a row (a watch fanned out to
+/// every watcher, a wave of thousands of pods), the second and later ones join a run behind
+/// one heap key, which takes the id of the run's front event as it drains: the order stays
+/// (time, id), and most pops take the front of a run instead of sifting a heap of every
+/// pending event.
 pub struct Queue<M> {
     now: Time,
     next_id: u64,
@@ -159,6 +163,15 @@ impl<M> Queue<M> {
             }
         };
         self.pending_later += 1;
+        if self.pending_later < RUNS_FROM {
+            self.later.push(Key {
+                at,
+                id,
+                slot,
+                run: NO_RUN,
+            });
+            return (id, Some(slot));
+        }
         match self.recent.iter().position(|(t, _)| *t == at) {
             // A run of this time takes it.
             Some(i) if self.open_run(self.recent[i]) => {
@@ -381,48 +394,74 @@ mod tests {
         assert_eq!(q.pop().map(|e| (e.id, e.at)), Some((c, Time(30))));
     }
 
+    /// Runs `ops` against the queue and a plain sorted model: any interleaving of schedules,
+    /// cancellations and pops comes out in (time, id) order, every event exactly once.
+    /// Payloads are the expected ids. `prefill` far-future events (a few times, many each)
+    /// make the heap large enough for runs.
+    fn matches_the_sorted_model(
+        ops: Vec<(u8, u64)>,
+        prefill: usize,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mut q = Queue::default();
+        let mut model: Vec<(Time, u64)> = Vec::new();
+        let mut next = 0u64;
+        for i in 0..prefill as u64 {
+            let delay = 1_000_000 + i % 7;
+            q.schedule(delay, None, next);
+            model.push((Time(delay), next));
+            next += 1;
+        }
+        let mut timers: Vec<(Timer, (Time, u64))> = Vec::new();
+        for (op, delay) in ops {
+            if op == 4 {
+                // Cancel the latest future event still pending, if any.
+                if let Some((t, m)) = timers.pop().filter(|(_, m)| model.contains(m)) {
+                    proptest::prop_assert!(q.cancel(t));
+                    model.retain(|x| *x != m);
+                }
+                proptest::prop_assert_eq!(q.len(), model.len());
+            } else if op == 0 {
+                let expected = model.iter().copied().min();
+                let got = q.pop().map(|e| (e.at, e.msg));
+                proptest::prop_assert_eq!(got, expected);
+                model.retain(|m| Some(*m) != expected);
+            } else if op == 3 {
+                let at = q.now().plus(delay.max(1));
+                let t = q.schedule_timer(delay, None, next);
+                proptest::prop_assert_eq!(t.id.0, next);
+                model.push((at, next));
+                timers.push((t, (at, next)));
+                next += 1;
+            } else {
+                let at = q.now().plus(delay);
+                let id = q.schedule(delay, None, next).0;
+                proptest::prop_assert_eq!(id, next);
+                model.push((at, id));
+                next += 1;
+            }
+        }
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop())
+            .map(|e| (e.at, e.msg))
+            .collect();
+        model.sort();
+        proptest::prop_assert_eq!(rest, model);
+        Ok(())
+    }
+
     proptest::proptest! {
-        /// Any interleaving of schedules and pops comes out in (time, id) order, the order of a
-        /// plain sorted model, with every event exactly once. Payloads are the expected ids.
         #[test]
         fn pops_in_the_order_of_a_sorted_model(
             ops in proptest::collection::vec((0u8..5, 0u64..5), 1..200),
         ) {
-            let mut q = Queue::default();
-            let mut model: Vec<(Time, u64)> = Vec::new();
-            let mut next = 0u64;
-            let mut timers: Vec<(Timer, (Time, u64))> = Vec::new();
-            for (op, delay) in ops {
-                if op == 4 {
-                    // Cancel the latest future event still pending, if any.
-                    if let Some((t, m)) = timers.pop().filter(|(_, m)| model.contains(m)) {
-                        proptest::prop_assert!(q.cancel(t));
-                        model.retain(|x| *x != m);
-                    }
-                    proptest::prop_assert_eq!(q.len(), model.len());
-                } else if op == 0 {
-                    let expected = model.iter().copied().min();
-                    let got = q.pop().map(|e| (e.at, e.msg));
-                    proptest::prop_assert_eq!(got, expected);
-                    model.retain(|m| Some(*m) != expected);
-                } else if op == 3 {
-                    let at = q.now().plus(delay.max(1));
-                    let t = q.schedule_timer(delay, None, next);
-                    proptest::prop_assert_eq!(t.id.0, next);
-                    model.push((at, next));
-                    timers.push((t, (at, next)));
-                    next += 1;
-                } else {
-                    let at = q.now().plus(delay);
-                    let id = q.schedule(delay, None, next).0;
-                    proptest::prop_assert_eq!(id, next);
-                    model.push((at, id));
-                    next += 1;
-                }
-            }
-            let rest: Vec<_> = std::iter::from_fn(|| q.pop()).map(|e| (e.at, e.msg)).collect();
-            model.sort();
-            proptest::prop_assert_eq!(rest, model);
+            matches_the_sorted_model(ops, 0)?;
+        }
+
+        /// The same with a heap large enough for events of one time to share runs.
+        #[test]
+        fn pops_in_the_order_of_a_sorted_model_with_runs(
+            ops in proptest::collection::vec((0u8..5, 0u64..5), 1..200),
+        ) {
+            matches_the_sorted_model(ops, RUNS_FROM + 50)?;
         }
     }
 }
