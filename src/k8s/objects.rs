@@ -23,8 +23,6 @@ pub struct Meta {
     pub annotations: Labels,
     /// Assigned by the apiserver.
     pub uid: String,
-    /// Assigned by the apiserver.
-    pub resource_version: u64,
 }
 
 /// The kinds of object the simulator knows.

@@ -252,7 +252,7 @@ fn addresses(ips: &[std::net::Ipv4Addr]) -> String {
 /// An object as `kubectl get -o yaml` shows it (the fields this simulator models).
 pub(super) fn to_json(o: &StoredObject) -> Value {
     let meta = &o.object.meta;
-    let mut metadata = json!({"name": meta.name, "resourceVersion": meta.resource_version.to_string(), "uid": meta.uid});
+    let mut metadata = json!({"name": meta.name, "resourceVersion": o.resource_version.to_string(), "uid": meta.uid});
     if !matches!(o.object.kind(), Kind::Namespace | Kind::Node) {
         metadata["namespace"] = json!(meta.namespace);
     }
