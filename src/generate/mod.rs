@@ -13,7 +13,7 @@ mod scenario;
 
 use std::path::{Path, PathBuf};
 
-use crate::k8s::manifest::MAX_REPLICAS;
+use crate::k8s::manifest::{MAX_OBJECTS, MAX_REPLICAS};
 use crate::topology::{MAX_COMPUTES, plan};
 
 /// Most Services a generated cluster has.
@@ -79,6 +79,15 @@ impl Cluster {
             return Err(format!(
                 "{} pods over {} Services is more than {MAX_REPLICAS} replicas per Deployment",
                 self.pods, self.services
+            ));
+        }
+        let per_file = 2 * u64::from(self.services.div_ceil(self.namespaces))
+            + u64::from(self.ingresses.div_ceil(self.namespaces));
+        if per_file > MAX_OBJECTS as u64 {
+            return Err(format!(
+                "{} Services in {} namespace(s) make manifest files of {per_file} objects; a \
+                 file holds at most {MAX_OBJECTS}: give more --namespaces",
+                self.services, self.namespaces
             ));
         }
         if self.ingresses > self.services {
@@ -195,6 +204,15 @@ mod tests {
                     ..cluster()
                 },
                 "more than 1000 replicas",
+            ),
+            (
+                Cluster {
+                    services: 60_000,
+                    pods: 0,
+                    namespaces: 1,
+                    ..cluster()
+                },
+                "give more --namespaces",
             ),
         ];
         for (c, wanted) in bad {
