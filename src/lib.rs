@@ -12,11 +12,13 @@
 //! - [`dataplane`]: computes (agent, vRouter, pods, haproxy), gateway, internet host.
 //! - [`routing`]: routes and best-path selection.
 //! - [`sweep`]: one scenario over many seeds: each run reduced to its outcome, then tallied.
+//! - [`generate`]: a cluster of any size written as a scenario and its manifests.
 
 pub mod cli;
 pub mod control;
 pub mod dataplane;
 pub mod diag;
+pub mod generate;
 pub mod k8s;
 pub mod report;
 pub mod routing;

@@ -20,8 +20,14 @@ use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
 use crate::diag::{Diagnostic, Diagnostics, Origin};
 
-/// Most documents one YAML stream may hold.
-pub const MAX_DOCUMENTS: usize = 10_000;
+/// Most documents one YAML stream may hold: a manifest of a hundred thousand objects.
+pub const MAX_DOCUMENTS: usize = 100_000;
+/// Most values (scalars, lists and mappings) one YAML stream may hold: forty per document at
+/// the document limit (a Deployment written in block style is about thirty).
+pub const MAX_NODES: usize = 40 * MAX_DOCUMENTS;
+/// Most values aliases (`*name`) may add by copying what their anchors hold, so that a few
+/// lines cannot expand into millions of values (an alias bomb).
+pub const MAX_ALIAS_VALUES: usize = 250_000;
 
 /// One YAML node with the position where it starts.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,6 +237,12 @@ fn options() -> serde_saphyr::Options {
         with_snippet: false,
         budget: serde_saphyr::budget! {
             max_documents: MAX_DOCUMENTS + 1,
+            max_nodes: MAX_NODES,
+            // A value is one event, a list or mapping two (start and end).
+            max_events: 2 * MAX_NODES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_VALUES,
         },
     }
 }
@@ -271,6 +283,13 @@ fn syntax_error(e: &serde_saphyr::Error, file: &Arc<str>) -> Diagnostic {
         let (what, why) = describe_breach(breach);
         message = what;
         hint = Some(why);
+    } else if matches!(
+        innermost(inner),
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+    ) {
+        message =
+            format!("aliases (`*name`) add more than {MAX_ALIAS_VALUES} values once expanded");
+        hint = Some(ALIAS_BOMB_HINT.to_string());
     } else if message.contains("duplicate mapping key") {
         hint = Some("each key may appear once in a mapping; remove one of them".to_string());
     } else if message.contains("tab") {
@@ -288,31 +307,37 @@ fn syntax_error(e: &serde_saphyr::Error, file: &Arc<str>) -> Diagnostic {
     d
 }
 
-/// The budget limit a parse error reports, under any alias or snippet wrapping.
-fn budget_breach(mut e: &serde_saphyr::Error) -> Option<&BudgetBreach> {
+/// A parse error under any alias or snippet wrapping.
+fn innermost(mut e: &serde_saphyr::Error) -> &serde_saphyr::Error {
     loop {
         match e {
             serde_saphyr::Error::AliasError { error, .. }
             | serde_saphyr::Error::WithSnippet { error, .. } => e = error,
-            serde_saphyr::Error::Budget { breach, .. } => return Some(breach),
-            _ => return None,
+            _ => return e,
         }
     }
 }
+
+/// The budget limit a parse error reports.
+fn budget_breach(e: &serde_saphyr::Error) -> Option<&BudgetBreach> {
+    match innermost(e) {
+        serde_saphyr::Error::Budget { breach, .. } => Some(breach),
+        _ => None,
+    }
+}
+
+const ALIAS_BOMB_HINT: &str = "each alias copies what its anchor (`&name`) holds, so aliases of \
+     anchors that hold aliases multiply (an alias bomb)";
 
 /// A budget limit in words: what went over which limit, and the hint for that limit only.
 fn describe_breach(breach: &BudgetBreach) -> (String, String) {
     let limits = serde_saphyr::Budget::default();
     match breach {
-        BudgetBreach::Nodes { .. } => (
+        BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => (
+            format!("more than {MAX_NODES} values (scalars, lists and mappings)"),
             format!(
-                "more than {} values once aliases (`*name`) are expanded",
-                limits.max_nodes
-            ),
-            format!(
-                "each alias copies what its anchor (`&name`) holds, so aliases of anchors that hold \
-                 aliases multiply (an alias bomb); the simulator reads at most {} values",
-                limits.max_nodes
+                "the simulator reads at most {MAX_NODES} values per file: split the manifests \
+                 into several files, one `apply` step each"
             ),
         ),
         BudgetBreach::Aliases { .. } | BudgetBreach::AliasAnchorRatio { .. } => (

@@ -1,8 +1,9 @@
-//! The command line: `run`, `test`, `sweep` and `diff`. Parsing and exit codes live here; the
+//! The command line: `run`, `test`, `sweep`, `diff` and `generate`. Parsing and exit codes live here; the
 //! work is the library's.
 
 pub mod diff;
 pub mod discover;
+pub mod generate;
 pub mod partition;
 pub mod pool;
 pub mod run;
@@ -36,6 +37,37 @@ pub enum Command {
     /// Run a scenario under Contrail's ingress semantics and the Kubernetes spec's, and show
     /// per request the two answers and why they differ.
     Diff(DiffArgs),
+    /// Write a cluster of the given size as a scenario file and its manifests.
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GenerateArgs {
+    /// Computes (named cent222 … for up to eight, else compute-1 …).
+    #[arg(long)]
+    pub computes: u32,
+    /// ClusterIP Services, each with its own Deployment.
+    #[arg(long, default_value_t = 10)]
+    pub services: u32,
+    /// Pods in all, split evenly among the Services' Deployments [default: 10 per Service].
+    #[arg(long)]
+    pub pods: Option<u32>,
+    /// Namespaces (team-1 …); the Services go round-robin over them.
+    #[arg(long, default_value_t = 1)]
+    pub namespaces: u32,
+    /// How many of the namespaces are isolated (their own pod and service networks).
+    #[arg(long, default_value_t = 0)]
+    pub isolated: u32,
+    /// Ingresses, one to each of the first Services [default: 1, or 0 without Services].
+    #[arg(long)]
+    pub ingresses: Option<u32>,
+    /// The scenario's seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The folder to write scenario.yaml and manifests/ into (created if needed; files of the
+    /// same names are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -179,5 +211,6 @@ pub fn main(cli: Cli) -> i32 {
         Command::Test(args) => test::test(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Generate(args) => generate::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 //! `contrail-sim run FILE`.
 
 use std::io::{BufWriter, Write};
+use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, Format, RunArgs};
@@ -94,10 +95,14 @@ fn split(result: Result<Run, Box<(Run, RunError)>>) -> (Run, Option<RunError>) {
 }
 
 pub fn run(args: &RunArgs) -> i32 {
-    let (mut scenario, sources) = match super::load_scenario(&args.file) {
+    let (scenario, sources) = match super::load_scenario(&args.file) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    // The process exits after this command: a large cluster's scenario and world are
+    // millions of allocations, and handing them back one by one would take longer than the
+    // run's last steps. So they are left to the operating system (`ManuallyDrop`).
+    let mut scenario = ManuallyDrop::new(scenario);
     let seed = args.seed.unwrap_or(scenario.seed);
     if let Some(semantics) = args.semantics {
         scenario.semantics = semantics;
@@ -144,7 +149,7 @@ pub fn run(args: &RunArgs) -> i32 {
     );
     drop(stdout);
     let mut streamed = match streamed {
-        Ok(s) => s,
+        Ok(s) => ManuallyDrop::new(s),
         Err(e) => {
             eprintln!("error: cannot write the output: {e}");
             return EXIT_INVALID;

@@ -80,7 +80,7 @@ impl ApiServer {
         for (id, node) in topology.nodes() {
             if id == master || topology.is_compute(id) {
                 let meta = Meta {
-                    name: node.name.clone(),
+                    name: node.name.as_str().into(),
                     ..Meta::default()
                 };
                 api.preload(
@@ -214,7 +214,7 @@ impl ApiServer {
             let mut new_object = (*object).clone();
             new_object.meta.uid = old.object.meta.uid.clone();
             self.resource_version += 1;
-            new_object.meta.resource_version = self.resource_version;
+            updated.resource_version = self.resource_version;
             updated.object = Arc::new(new_object);
             self.publish(updated, WatchKind::Modified, ctx);
             return;
@@ -230,7 +230,6 @@ impl ApiServer {
     fn admit(&mut self, mut object: Object, owner: Option<String>, now: Time) -> StoredObject {
         object.meta.uid = rng::uuid(&mut self.rng);
         self.resource_version += 1;
-        object.meta.resource_version = self.resource_version;
         let mut status = Status::default();
         if let Spec::Service(spec) = &object.spec {
             status.cluster_ip = Some(
@@ -241,6 +240,7 @@ impl ApiServer {
         }
         StoredObject {
             object: Arc::new(object),
+            resource_version: self.resource_version,
             created: now,
             owner,
             status,
@@ -270,9 +270,7 @@ impl ApiServer {
             return;
         }
         self.resource_version += 1;
-        let mut object = (*updated.object).clone();
-        object.meta.resource_version = self.resource_version;
-        updated.object = Arc::new(object);
+        updated.resource_version = self.resource_version;
         self.publish(updated, WatchKind::Modified, ctx);
     }
 
@@ -317,7 +315,7 @@ impl ApiServer {
             What::Stored {
                 key,
                 watch: kind,
-                resource_version: stored.object.meta.resource_version,
+                resource_version: stored.resource_version,
             },
         );
         let watch = ctx.env.delays.watch;

@@ -6,13 +6,21 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-/// A subnet to allocate host addresses from.
+/// A subnet to allocate host addresses from, nearest the allocation end first.
+///
+/// Addresses are handed out in order from the allocation end up to a frontier; a released
+/// address behind the frontier goes to `released` and is handed out again before the
+/// frontier moves. So an allocation is `O(log n)` and picks the same address a scan from the
+/// allocation end for the first unused one would.
 #[derive(Clone, Debug)]
 pub struct Pool {
     first: u32,
     last: u32,
     top_down: bool,
-    used: BTreeSet<u32>,
+    /// Addresses handed out so far, counted from the allocation end (the frontier's distance).
+    handed_out: u32,
+    /// Released addresses behind the frontier, by their distance from the allocation end.
+    released: BTreeSet<u32>,
 }
 
 /// No address left in a pool.
@@ -40,25 +48,55 @@ impl Pool {
             first,
             last,
             top_down,
-            used: BTreeSet::new(),
+            handed_out: 0,
+            released: BTreeSet::new(),
         }
     }
 
-    pub fn allocate(&mut self) -> Result<Ipv4Addr, Exhausted> {
-        let pick = if self.top_down {
-            (self.first..=self.last)
-                .rev()
-                .find(|a| !self.used.contains(a))
+    /// How many addresses the pool holds.
+    fn capacity(&self) -> u32 {
+        if self.last < self.first {
+            0
         } else {
-            (self.first..=self.last).find(|a| !self.used.contains(a))
-        };
-        let a = pick.ok_or(Exhausted)?;
-        self.used.insert(a);
-        Ok(Ipv4Addr::from(a))
+            self.last - self.first + 1
+        }
     }
 
+    /// The address `distance` steps from the allocation end.
+    fn address(&self, distance: u32) -> Ipv4Addr {
+        Ipv4Addr::from(if self.top_down {
+            self.last - distance
+        } else {
+            self.first + distance
+        })
+    }
+
+    /// The unused address nearest the allocation end.
+    pub fn allocate(&mut self) -> Result<Ipv4Addr, Exhausted> {
+        if let Some(d) = self.released.pop_first() {
+            return Ok(self.address(d));
+        }
+        if self.handed_out >= self.capacity() {
+            return Err(Exhausted);
+        }
+        self.handed_out += 1;
+        Ok(self.address(self.handed_out - 1))
+    }
+
+    /// Gives an address back; one the pool did not hand out is ignored.
     pub fn release(&mut self, addr: Ipv4Addr) {
-        self.used.remove(&u32::from(addr));
+        let a = u32::from(addr);
+        if !(self.first..=self.last).contains(&a) {
+            return;
+        }
+        let d = if self.top_down {
+            self.last - a
+        } else {
+            a - self.first
+        };
+        if d < self.handed_out {
+            self.released.insert(d);
+        }
     }
 }
 
@@ -88,6 +126,21 @@ mod tests {
         );
         assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(101, 101, 101, 1)));
         assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(101, 101, 101, 2)));
+        assert_eq!(pool.allocate(), Err(Exhausted));
+    }
+
+    #[test]
+    fn released_addresses_come_back_nearest_the_allocation_end_first() {
+        let mut pool = Pool::new(Ipv4Net::new_assert(Ipv4Addr::new(10, 0, 0, 0), 29), true, 0);
+        let got: Vec<_> = (0..4).filter_map(|_| pool.allocate().ok()).collect();
+        assert_eq!(got[0], Ipv4Addr::new(10, 0, 0, 6));
+        pool.release(got[2]);
+        pool.release(got[0]);
+        pool.release(Ipv4Addr::new(10, 0, 0, 1)); // never handed out: ignored
+        assert_eq!(pool.allocate(), Ok(got[0]));
+        assert_eq!(pool.allocate(), Ok(got[2]));
+        assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(10, 0, 0, 2)));
+        assert_eq!(pool.allocate(), Ok(Ipv4Addr::new(10, 0, 0, 1)));
         assert_eq!(pool.allocate(), Err(Exhausted));
     }
 }

@@ -138,9 +138,7 @@ impl Compute {
             None => self.tables.by_ip.get(&packet.key.src).copied(),
         };
         if let Some(vif) = from_tap {
-            if let Some(v) = self.tables.vif_mut(vif) {
-                v.rx += 1;
-            }
+            self.tables.received(vif);
             self.traffic_seen(vif, ctx);
         }
         let key = packet.key;
@@ -187,13 +185,11 @@ impl Compute {
         }
         match flow.next_hop {
             FlowNextHop::Local(vif) => {
-                let Some(v) = self.tables.vif_mut(vif).filter(|v| v.live) else {
+                let Some(component) = self.tables.sent(vif) else {
                     self.drops.discards += 1;
                     ctx.step(Step::Drop(DropReason::NoRoute));
                     return;
                 };
-                v.tx += 1;
-                let component = v.owner;
                 let part = match component {
                     Component::Haproxy(s) => Part::Haproxy(s),
                     Component::Pod(s) => Part::Pod(s),

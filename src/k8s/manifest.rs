@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Origin};
 use crate::k8s::annotations;
-use crate::k8s::objects::{Kind, Meta, Object, PodSpec, PortRef, Spec};
+use crate::k8s::objects::{Kind, Labels, Meta, Object, PodSpec, PortRef, Spec};
 use crate::k8s::specs::{self, IngressApi};
 use crate::k8s::validation;
 use crate::yaml::{self, Node, Value};
@@ -190,7 +190,7 @@ fn object(doc: &Node, default_namespace: &str, diags: &mut Diagnostics) -> Optio
         }
     }
     if kind == Kind::Namespace {
-        meta.namespace.clear();
+        meta.namespace = "".into();
     }
     (diags.error_count() == before).then(|| Object {
         meta,
@@ -378,8 +378,8 @@ fn metadata(
     ]);
     m.finish(diags);
     Some(Meta {
-        name: name?,
-        namespace,
+        name: name?.into(),
+        namespace: namespace.into(),
         labels,
         annotations,
         ..Meta::default()
@@ -389,7 +389,7 @@ fn metadata(
 fn check_duplicates(objects: &[Object], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<(Kind, &str, &str), &Origin> = BTreeMap::new();
     for o in objects {
-        let key = (o.kind(), o.meta.namespace.as_str(), o.meta.name.as_str());
+        let key = (o.kind(), &*o.meta.namespace, &*o.meta.name);
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
@@ -412,12 +412,10 @@ fn check_duplicates(objects: &[Object], diags: &mut Diagnostics) {
 }
 
 /// The pods (bare or templated) in the batch with their labels, namespace and spec.
-fn workloads(
-    objects: &[Object],
-) -> impl Iterator<Item = (&str, &crate::k8s::objects::Labels, &PodSpec)> {
+fn workloads(objects: &[Object]) -> impl Iterator<Item = (&str, &Labels, &PodSpec)> {
     objects.iter().filter_map(|o| match &o.spec {
-        Spec::Pod(p) => Some((o.meta.namespace.as_str(), &o.meta.labels, p)),
-        Spec::Deployment(d) => Some((o.meta.namespace.as_str(), &d.template_labels, &d.template)),
+        Spec::Pod(p) => Some((&*o.meta.namespace, &o.meta.labels, p)),
+        Spec::Deployment(d) => Some((&*o.meta.namespace, &d.template_labels, &d.template)),
         _ => None,
     })
 }
@@ -425,19 +423,28 @@ fn workloads(
 /// Warns when a Service's targetPort is exposed by no container it selects in the same batch.
 /// Kubernetes accepts this (a numeric targetPort need not be declared), so it is a warning.
 fn check_target_ports(objects: &[Object], diags: &mut Diagnostics) {
+    // The workloads by namespace and label, so a Service looks only at those with one of its
+    // selector's labels.
+    type Workload<'a> = (&'a Labels, &'a PodSpec);
+    let mut by_label: BTreeMap<(&str, &str, &str), Vec<Workload>> = BTreeMap::new();
+    for (ns, labels, spec) in workloads(objects) {
+        for (k, v) in labels {
+            by_label.entry((ns, k, v)).or_default().push((labels, spec));
+        }
+    }
     for o in objects {
         let Spec::Service(svc) = &o.spec else {
             continue;
         };
-        if svc.selector.is_empty() {
+        let Some((k, v)) = svc.selector.iter().next() else {
             continue;
-        }
-        let selected: Vec<&PodSpec> = workloads(objects)
-            .filter(|(ns, labels, _)| {
-                *ns == o.meta.namespace
-                    && svc.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            })
-            .map(|(_, _, p)| p)
+        };
+        let candidates = by_label.get(&(&*o.meta.namespace, k.as_str(), v.as_str()));
+        let selected: Vec<&PodSpec> = candidates
+            .into_iter()
+            .flatten()
+            .filter(|(labels, _)| svc.selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
+            .map(|(_, p)| *p)
             .collect();
         if selected.is_empty() {
             continue;
@@ -563,7 +570,7 @@ spec:
         };
         assert_eq!(d.replicas, 2);
         assert_eq!(objs[2].origin.line, 27);
-        assert_eq!(objs[2].meta.namespace, "ns-user-1");
+        assert_eq!(&*objs[2].meta.namespace, "ns-user-1");
     }
 
     #[test]

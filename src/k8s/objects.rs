@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use crate::diag::Origin;
 
@@ -15,15 +16,13 @@ pub type Labels = BTreeMap<String, String>;
 /// Metadata shared by every object kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
-    pub name: String,
+    pub name: Name,
     /// Empty until the namespace is defaulted (by the scenario or the apiserver).
-    pub namespace: String,
+    pub namespace: Name,
     pub labels: Labels,
     pub annotations: Labels,
     /// Assigned by the apiserver.
     pub uid: String,
-    /// Assigned by the apiserver.
-    pub resource_version: u64,
 }
 
 /// The kinds of object the simulator knows.
@@ -66,21 +65,66 @@ impl Kind {
     }
 }
 
-/// Names one object: its kind, namespace and name (`ingress/ns-user-1/ingress-sf`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Names one object: its kind, namespace and name (`ingress/ns-user-1/ingress-sf`). Keys are
+/// ordered by kind, then namespace, then name; names compare as text, and two that share their
+/// text (the same [`Name`]) are equal without reading it.
+#[derive(Clone, Debug)]
 pub struct ObjectKey {
     pub kind: Kind,
     /// Empty only for cluster-scoped kinds (Namespace).
-    pub namespace: String,
-    pub name: String,
+    pub namespace: Name,
+    pub name: Name,
+}
+
+/// An object's name or namespace: shared, so that keys are copied without copying text.
+pub type Name = Arc<str>;
+
+fn cmp_names(a: &Name, b: &Name) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
+}
+
+impl Ord for ObjectKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.kind
+            .cmp(&other.kind)
+            .then_with(|| cmp_names(&self.namespace, &other.namespace))
+            .then_with(|| cmp_names(&self.name, &other.name))
+    }
+}
+
+impl PartialOrd for ObjectKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for ObjectKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for ObjectKey {}
+
+impl std::hash::Hash for ObjectKey {
+    /// The text of the names, as equality compares them.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.namespace.hash(state);
+        self.name.hash(state);
+    }
 }
 
 impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
         ObjectKey {
             kind,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+            namespace: namespace.into(),
+            name: name.into(),
         }
     }
 }

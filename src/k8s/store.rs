@@ -28,6 +28,9 @@ impl WatchKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredObject {
     pub object: Arc<Object>,
+    /// `metadata.resourceVersion`: bumped by every write, kept beside the object so that a
+    /// status write does not copy it.
+    pub resource_version: u64,
     pub created: Time,
     /// Set for pods created by a Deployment.
     pub owner: Option<String>,

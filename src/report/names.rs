@@ -19,7 +19,7 @@ pub fn pod_name(world: &World, node: NodeId, slot: u32) -> String {
     world
         .compute(node)
         .and_then(|c| c.pods.get(slot as usize))
-        .map_or_else(|| format!("pod#{slot}"), |p| p.key.name.clone())
+        .map_or_else(|| format!("pod#{slot}"), |p| p.key.name.to_string())
 }
 
 pub fn component_name(world: &World, hop: &Hop) -> String {

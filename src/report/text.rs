@@ -53,7 +53,7 @@ pub fn step_title(scenario: &Scenario, step: &StepResult) -> String {
 pub fn endpoint(e: &crate::scenario::model::Endpoint, ns: &str) -> String {
     use crate::scenario::model::Endpoint;
     match e {
-        Endpoint::Pod(key) if key.namespace == ns => format!("pod/{}", key.name),
+        Endpoint::Pod(key) if &*key.namespace == ns => format!("pod/{}", key.name),
         Endpoint::Pod(key) => format!("pod/{}/{}", key.namespace, key.name),
         Endpoint::Host(n) => format!("host/{n}"),
     }

@@ -92,7 +92,7 @@ fn served_by_matches(world: &World, want: &ServedBy, pod: &ObjectKey) -> bool {
                 && world
                     .apiserver
                     .get(pod)
-                    .is_some_and(|p| p.owner.as_deref() == Some(key.name.as_str()))
+                    .is_some_and(|p| p.owner.as_deref() == Some(&*key.name))
         }
         ServedBy::Service(key) => pods_of_service(world, key).contains(pod),
     }

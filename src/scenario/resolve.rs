@@ -82,7 +82,7 @@ pub fn next_hop(world: &World, r: &NextHopRef) -> Result<Ipv4Addr, String> {
 pub fn in_namespace(key: &ObjectKey, ns: &str) -> ObjectKey {
     let mut key = key.clone();
     if key.namespace.is_empty() && key.kind != Kind::Namespace {
-        key.namespace = ns.to_string();
+        key.namespace = ns.into();
     }
     key
 }

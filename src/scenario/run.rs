@@ -6,12 +6,13 @@
 //! that [`Keep`]s only verdicts forgets each request's packets once handed on, so its memory
 //! does not grow with the number of requests.
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Origin};
-use crate::k8s::objects::{Kind, Spec};
+use crate::k8s::objects::{Kind, Name, Spec};
 use crate::k8s::store::key_of;
 use crate::scenario::model::{
     Action, CurlRequest, Endpoint, FaultTarget, ObjectKey, Scenario, Show, Url, UrlHost, Wait,
@@ -25,8 +26,14 @@ use crate::wire::HttpResponse;
 use crate::world::msg::CurlJob;
 use crate::world::{Addr, Delays, Env, EventBudgetExceeded, Fault, Msg, Part, Timers, World};
 
-/// Events one step may take before the run is declared runaway.
+/// Events one step may take before the run is declared runaway, whatever the cluster's size:
+/// far more than any hand-written scenario needs (the shipped ones take under 100,000 events
+/// in all).
 pub const EVENT_BUDGET: u64 = 50_000_000;
+/// Events a step may take in addition for each object the scenario applies (a Deployment
+/// counts its replicas), so that a large cluster's convergence is never taken for a runaway:
+/// a generated cluster takes about 26 events per pod.
+pub const EVENTS_PER_OBJECT: u64 = 1_000;
 /// How far `wait: converged` runs at most: an hour of simulated time.
 pub const CONVERGE_HORIZON: u64 = 3_600 * SECOND;
 
@@ -143,6 +150,30 @@ pub struct Run {
     pub steps: Vec<StepResult>,
     keep: Keep,
     next_request: u32,
+    /// Events one step may take: [`event_budget`] of the scenario.
+    budget: u64,
+    /// The namespaces of the objects applied so far: objects of one namespace share its
+    /// name, so their keys compare without reading it.
+    namespaces: BTreeSet<Name>,
+}
+
+/// The events one step of `scenario` may take: [`EVENT_BUDGET`], plus [`EVENTS_PER_OBJECT`]
+/// for every object its apply steps create (a Deployment and each of its replicas).
+pub fn event_budget(scenario: &Scenario) -> u64 {
+    let objects: u64 = scenario
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Apply(objects) => Some(objects),
+            _ => None,
+        })
+        .flatten()
+        .map(|o| match &o.spec {
+            Spec::Deployment(d) => 1 + u64::from(d.replicas),
+            _ => 1,
+        })
+        .sum();
+    EVENT_BUDGET.saturating_add(EVENTS_PER_OBJECT.saturating_mul(objects))
 }
 
 /// What a run keeps of the records it has handed on.
@@ -193,6 +224,8 @@ impl Run {
             steps: Vec::new(),
             keep: Keep::All,
             next_request: 0,
+            budget: event_budget(scenario),
+            namespaces: BTreeSet::new(),
         }
     }
 
@@ -276,6 +309,16 @@ impl Run {
             .collect()
     }
 
+    /// The namespace `name` as the objects applied so far share it.
+    fn shared(&mut self, name: &str) -> Name {
+        if let Some(shared) = self.namespaces.get(name) {
+            return shared.clone();
+        }
+        let shared: Name = name.into();
+        self.namespaces.insert(shared.clone());
+        shared
+    }
+
     fn budget(&self, origin: &Origin) -> impl Fn(EventBudgetExceeded) -> RunError {
         let origin = origin.clone();
         move |EventBudgetExceeded(n)| runaway(&origin, n)
@@ -296,9 +339,11 @@ impl Run {
                 let mut keys = Vec::new();
                 for object in objects {
                     let mut object = object.clone();
-                    if object.meta.namespace.is_empty() && object.kind() != Kind::Namespace {
-                        object.meta.namespace = ns.clone();
-                    }
+                    let namespace = match &*object.meta.namespace {
+                        "" if object.kind() != Kind::Namespace => ns.as_str(),
+                        named => named,
+                    };
+                    object.meta.namespace = self.shared(namespace);
                     keys.push(key_of(&object));
                     self.world
                         .inject(Addr::ApiServer, delay, Msg::Apply(Arc::new(object)));
@@ -316,7 +361,7 @@ impl Run {
             Action::Wait(Wait::Converged) => {
                 let horizon = self.world.now().plus(CONVERGE_HORIZON);
                 self.world
-                    .run_while(|_| true, horizon, EVENT_BUDGET)
+                    .run_while(|_| true, horizon, self.budget)
                     .map_err(self.budget(origin))?;
                 let pending = self.pending();
                 if pending > 0 {
@@ -333,7 +378,7 @@ impl Run {
             }
             Action::Wait(Wait::For(d)) => {
                 self.world
-                    .run_for(*d, EVENT_BUDGET)
+                    .run_for(*d, self.budget)
                     .map_err(self.budget(origin))?;
                 (
                     Output::Waited {
@@ -404,7 +449,7 @@ impl Run {
                     .inject(Addr::Network, 0, Msg::Fault { fault, up });
                 let now = self.world.now();
                 self.world
-                    .run_while(|_| true, now, EVENT_BUDGET)
+                    .run_while(|_| true, now, self.budget)
                     .map_err(self.budget(origin))?;
                 (
                     Output::Fault {
@@ -500,7 +545,7 @@ impl Run {
             .run_while(
                 |w| !w.trace.settled(request_id),
                 Time(u64::MAX),
-                EVENT_BUDGET,
+                self.budget,
             )
             .map_err(self.budget(origin))?;
         Ok(self.outcome(

@@ -227,8 +227,8 @@ fn place(world: &World, request: u32) -> Place {
 fn grouped(actual: &str, owners: &BTreeMap<ObjectKey, String>) -> String {
     let mut text = actual.to_string();
     for (pod, deployment) in owners {
-        if text.contains(pod.name.as_str()) {
-            text = text.replace(pod.name.as_str(), &format!("{deployment}-…"));
+        if text.contains(&*pod.name) {
+            text = text.replace(&*pod.name, &format!("{deployment}-…"));
         }
     }
     text

@@ -121,23 +121,20 @@ fn apiserver_assigns_uid_resource_version_and_a_cluster_ip_from_the_service_rang
         .clone();
     for s in [&s1, &s2] {
         assert!(is_uuid(&s.object.meta.uid), "{}", s.object.meta.uid);
-        assert!(s.object.meta.resource_version > 1000);
+        assert!(s.resource_version > 1000);
         let ip = s.status.cluster_ip.expect("clusterIP");
         assert!(contains((Ipv4Addr::new(10, 96, 0, 0), 12), ip), "{ip}");
         assert!(![Ipv4Addr::new(10, 96, 0, 1), Ipv4Addr::new(10, 96, 0, 10)].contains(&ip));
     }
     assert_ne!(s1.object.meta.uid, s2.object.meta.uid);
     assert_ne!(s1.status.cluster_ip, s2.status.cluster_ip);
-    assert_ne!(
-        s1.object.meta.resource_version,
-        s2.object.meta.resource_version
-    );
+    assert_ne!(s1.resource_version, s2.resource_version);
     // Every stored object got a distinct resourceVersion.
     let mut versions: Vec<u64> = w
         .apiserver
         .objects
         .values()
-        .map(|o| o.object.meta.resource_version)
+        .map(|o| o.resource_version)
         .collect();
     let n = versions.len();
     versions.sort_unstable();
@@ -154,10 +151,7 @@ fn apiserver_reapply_of_an_identical_object_is_unchanged_and_a_change_is_modifie
     let notes = w.timeline.len();
     apply_and_converge(&mut w, manifest("webservers.yaml"));
     let after = w.apiserver.get(&svc).expect("stored").clone();
-    assert_eq!(
-        before.object.meta.resource_version,
-        after.object.meta.resource_version
-    );
+    assert_eq!(before.resource_version, after.resource_version);
     assert!(
         w.timeline[notes..]
             .iter()
@@ -179,7 +173,7 @@ fn apiserver_reapply_of_an_identical_object_is_unchanged_and_a_change_is_modifie
         modified.object.meta.uid, before.object.meta.uid,
         "uid survives an update"
     );
-    assert!(modified.object.meta.resource_version > before.object.meta.resource_version);
+    assert!(modified.resource_version > before.resource_version);
     assert_eq!(modified.status.cluster_ip, before.status.cluster_ip);
     assert!(w.timeline.iter().any(|n| matches!(&n.what,
         What::Stored { key, watch: WatchKind::Modified, .. } if *key == svc)));

@@ -6,6 +6,7 @@ mod components;
 mod dataplane;
 mod diff;
 mod fuzz_parsers;
+mod generate;
 mod golden_traces;
 mod haproxy_conf;
 mod html_report;

@@ -78,8 +78,8 @@ fn simulate(case: &Case) -> Simulated {
 fn service_key(i: usize) -> ObjectKey {
     ObjectKey {
         kind: Kind::Service,
-        namespace: contrail_sim::scenario::load::DEFAULT_NAMESPACE.to_owned(),
-        name: cases::service_name(i),
+        namespace: contrail_sim::scenario::load::DEFAULT_NAMESPACE.into(),
+        name: cases::service_name(i).into(),
     }
 }
 

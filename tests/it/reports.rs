@@ -121,7 +121,7 @@ fn served_by_groups_pods_by_compute_local_or_remote_to_the_client() {
             .computes
             .iter()
             .flatten()
-            .find(|c| c.pods.iter().any(|p| p.key.name == name))
+            .find(|c| c.pods.iter().any(|p| *p.key.name == *name))
             .map(|c| c.name.clone())
             .expect("pod placed")
     };
@@ -129,7 +129,7 @@ fn served_by_groups_pods_by_compute_local_or_remote_to_the_client() {
     let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     for r in results {
         *counts
-            .entry(r.served_by.as_ref().expect("served").name.clone())
+            .entry(r.served_by.as_ref().expect("served").name.to_string())
             .or_default() += 1;
     }
     let local_bars = counts.keys().filter(|p| node_of(p) == client).count();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 
-use crate::k8s::objects::{Kind, Labels, Meta, Object, ObjectKey, Spec};
+use crate::k8s::objects::{Kind, Labels, Meta, Name, Object, ObjectKey, Spec};
 use crate::k8s::store::{StoredObject, WatchKind};
 use crate::world::msg::ApiWrite;
 use crate::world::timeline::{Actor, What};
@@ -91,7 +91,7 @@ impl Deployments {
             }
         }
         while d.pods.len() < want {
-            let name = format!("{}-{}-{}", key.name, d.hash, suffix(rng, 5));
+            let name: Name = format!("{}-{}-{}", key.name, d.hash, suffix(rng, 5)).into();
             let mut labels: Labels = spec.template_labels.clone();
             labels.insert("pod-template-hash".into(), d.hash.clone());
             let meta = Meta {
@@ -105,17 +105,21 @@ impl Deployments {
                 spec: Spec::Pod(spec.template.clone()),
                 origin: d.stored.object.origin.clone(),
             };
-            let pod = ObjectKey::new(Kind::Pod, &key.namespace, &name);
+            let pod = ObjectKey {
+                kind: Kind::Pod,
+                namespace: key.namespace.clone(),
+                name,
+            };
             ctx.note(
                 Actor::ControllerManager,
                 What::PodCreated {
                     pod: pod.clone(),
-                    deployment: key.name.clone(),
+                    deployment: key.name.to_string(),
                 },
             );
             let create = ApiWrite::Create {
                 object: Arc::new(object),
-                owner: Some(key.name.clone()),
+                owner: Some(key.name.to_string()),
             };
             ctx.send(
                 Addr::ApiServer,

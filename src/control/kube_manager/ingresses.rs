@@ -6,14 +6,16 @@
 //! until it appears. With `spec.tls`, the backends it covers get a `TERMINATED_HTTPS` copy on
 //! 443 ([`crate::control::ingress_tls`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use super::KubeManager;
 use crate::control::config::{Listener, Loadbalancer, Member, Pool, PoolRule, Provider};
 use crate::control::ingress_tls::TlsHosts;
 use crate::dataplane::haproxy::Semantics;
 use crate::k8s::objects::{IngressBackend, Kind, ObjectKey, PortRef, Spec};
+use crate::k8s::store::StoredObject;
 use crate::sim::rng;
 use crate::world::msg::ApiWrite;
 use crate::world::timeline::{Actor, What};
@@ -22,6 +24,45 @@ use crate::world::{Addr, Ctx, Msg};
 const INGRESS_CLASS: &str = "opencontrail";
 
 impl KubeManager {
+    /// Keeps an Ingress as now stored, and which Services its backends name.
+    pub(super) fn keep_ingress(&mut self, stored: Arc<StoredObject>) {
+        let key = stored.key();
+        self.forget_ingress(&key);
+        for service in backend_services(&stored) {
+            self.ingresses_by_service
+                .entry(service)
+                .or_default()
+                .insert(key.clone());
+        }
+        self.ingresses.insert(key, stored);
+    }
+
+    pub(super) fn forget_ingress(&mut self, key: &ObjectKey) {
+        let Some(old) = self.ingresses.remove(key) else {
+            return;
+        };
+        for service in backend_services(&old) {
+            if let Some(set) = self.ingresses_by_service.get_mut(&service) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.ingresses_by_service.remove(&service);
+                }
+            }
+        }
+    }
+
+    /// A Service changed: the Ingresses whose backends name it follow.
+    pub(super) fn sync_ingresses_of(&mut self, service: &ObjectKey, ctx: &mut Ctx) {
+        let keys = self
+            .ingresses_by_service
+            .get(service)
+            .cloned()
+            .unwrap_or_default();
+        for key in keys {
+            self.sync_ingress(&key, ctx);
+        }
+    }
+
     pub(super) fn sync_all_ingresses(&mut self, ctx: &mut Ctx) {
         let keys: Vec<ObjectKey> = self.ingresses.keys().cloned().collect();
         for key in keys {
@@ -261,6 +302,20 @@ impl KubeManager {
         let ip = stored.status.cluster_ip.ok_or(Unresolved::Service)?;
         Ok((ip, port))
     }
+}
+
+/// The Services an Ingress's rules and default backend name (in its namespace).
+fn backend_services(stored: &StoredObject) -> BTreeSet<ObjectKey> {
+    let Spec::Ingress(spec) = &stored.object.spec else {
+        return BTreeSet::new();
+    };
+    let namespace = &stored.object.meta.namespace;
+    spec.rules
+        .iter()
+        .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+        .chain(&spec.default_backend)
+        .map(|b| ObjectKey::new(Kind::Service, namespace, &b.service_name))
+        .collect()
 }
 
 /// Why an Ingress backend has no member.

@@ -9,14 +9,14 @@ pub mod networks;
 pub mod pods;
 pub mod services;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
 use crate::control::config::{Loadbalancer, PodInterface};
 use crate::control::ipam;
-use crate::k8s::objects::{ObjectKey, Spec};
+use crate::k8s::objects::{Name, ObjectKey, Spec};
 use crate::k8s::store::{Endpoints, StoredObject, WatchKind};
 use crate::routing::{Rib, Vrf};
 use crate::sim::rng;
@@ -32,11 +32,13 @@ pub struct KubeManager {
     rng: ChaCha8Rng,
     pod_ipam: ipam::Pool,
     pub networks: Networks,
-    namespaces: BTreeMap<String, Arc<StoredObject>>,
+    namespaces: BTreeMap<Name, Arc<StoredObject>>,
     pods: BTreeMap<ObjectKey, (Arc<StoredObject>, PodInterface)>,
     services: BTreeMap<ObjectKey, Arc<StoredObject>>,
     endpoints: BTreeMap<ObjectKey, Arc<Endpoints>>,
     ingresses: BTreeMap<ObjectKey, Arc<StoredObject>>,
+    /// The Ingresses whose backends name each Service.
+    ingresses_by_service: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Secrets by TLS container name (`<namespace>__<name>`).
     secrets: BTreeMap<String, Arc<StoredObject>>,
     /// Loadbalancers by the object they serve.
@@ -58,6 +60,7 @@ impl KubeManager {
             services: BTreeMap::new(),
             endpoints: BTreeMap::new(),
             ingresses: BTreeMap::new(),
+            ingresses_by_service: BTreeMap::new(),
             secrets: BTreeMap::new(),
             loadbalancers: BTreeMap::new(),
             uuids: BTreeMap::new(),
@@ -105,14 +108,14 @@ impl KubeManager {
                             self.services.insert(key.clone(), stored);
                             self.sync_service(&key, ctx);
                         }
-                        self.sync_all_ingresses(ctx);
+                        self.sync_ingresses_of(&key, ctx);
                     }
                     Spec::Ingress(_) => {
                         if kind == WatchKind::Deleted {
-                            self.ingresses.remove(&key);
+                            self.forget_ingress(&key);
                             self.remove_lb(&key, ctx);
                         } else {
-                            self.ingresses.insert(key.clone(), stored);
+                            self.keep_ingress(stored);
                             self.sync_ingress(&key, ctx);
                         }
                     }
@@ -152,7 +155,7 @@ impl KubeManager {
     fn on_namespace(&mut self, kind: WatchKind, stored: Arc<StoredObject>, ctx: &mut Ctx) {
         let name = stored.object.meta.name.clone();
         if kind == WatchKind::Deleted {
-            self.namespaces.remove(&name);
+            self.namespaces.remove(&*name);
             return;
         }
         if isolated(&stored) {
@@ -179,7 +182,7 @@ impl KubeManager {
     /// `fall_through` (a Service: kube-manager logs a notice), else it is the error (an
     /// Ingress gets no floating IP).
     fn fip_pool_for(&self, stored: &StoredObject, fall_through: bool) -> Result<String, String> {
-        let ns = self.namespaces.get(&stored.object.meta.namespace);
+        let ns = self.namespaces.get(&*stored.object.meta.namespace);
         let annotations = [
             stored.object.meta.annotations.get(FIP_POOL_ANNOTATION),
             ns.and_then(|n| n.object.meta.annotations.get(FIP_POOL_ANNOTATION)),
@@ -197,17 +200,7 @@ impl KubeManager {
     }
 
     fn ids(&mut self, owner: &ObjectKey, backend: String) -> [Arc<str>; 3] {
-        let rng = &mut self.rng;
-        self.uuids
-            .entry((owner.clone(), backend))
-            .or_insert_with(|| {
-                [
-                    rng::uuid(rng).into(),
-                    rng::uuid(rng).into(),
-                    rng::uuid(rng).into(),
-                ]
-            })
-            .clone()
+        ids(&mut self.rng, &mut self.uuids, owner, backend)
     }
 
     fn publish(&mut self, lb: Loadbalancer, previous: Option<Arc<Loadbalancer>>, ctx: &mut Ctx) {
@@ -260,6 +253,26 @@ impl KubeManager {
             Msg::LoadbalancerDeleted(lb),
         );
     }
+}
+
+/// The listener, pool and member uuids of one backend of `owner`, drawn the first time the
+/// backend is seen.
+fn ids(
+    rng: &mut ChaCha8Rng,
+    uuids: &mut BTreeMap<(ObjectKey, String), [Arc<str>; 3]>,
+    owner: &ObjectKey,
+    backend: String,
+) -> [Arc<str>; 3] {
+    uuids
+        .entry((owner.clone(), backend))
+        .or_insert_with(|| {
+            [
+                rng::uuid(rng).into(),
+                rng::uuid(rng).into(),
+                rng::uuid(rng).into(),
+            ]
+        })
+        .clone()
 }
 
 /// Whether a namespace asks for isolation (`opencontrail.org/isolation: "true"`).

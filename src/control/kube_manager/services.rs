@@ -2,9 +2,10 @@
 //! namespace's service network), one listener and pool per port, one member per endpoint
 //! (member port = targetPort); a LoadBalancer Service also gets a public floating IP.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::KubeManager;
+use super::{KubeManager, ids};
 use crate::control::config::{Listener, Loadbalancer, Member, Pool, PoolRule, Provider};
 use crate::k8s::objects::{ObjectKey, PortRef, ServiceType, Spec};
 use crate::k8s::store::StoredObject;
@@ -48,17 +49,32 @@ impl KubeManager {
         let mut listeners = Vec::new();
         for port in &spec.ports {
             let [listener, pool, _] = self.ids(key, format!("port/{}", port.port));
+            // The members this listener had, by pod: their ids are known already.
+            let before: BTreeMap<&ObjectKey, &Member> = previous
+                .iter()
+                .flat_map(|lb| &lb.listeners)
+                .filter(|l| l.port == port.port)
+                .flat_map(|l| &l.pool.members)
+                .filter_map(|m| Some((&m.target.as_ref()?.pod, m)))
+                .collect();
             let mut members = Vec::new();
             for (pod, ip, _) in endpoints.iter().flat_map(|e| e.addresses.iter()) {
-                let Some((pod_obj, iface)) = self.pods.get(pod).cloned() else {
+                let Some((pod_obj, iface)) = self.pods.get(pod) else {
                     continue;
                 };
-                let Some(target) = resolve_target_port(&port.target_port, &pod_obj) else {
+                let Some(target) = resolve_target_port(&port.target_port, pod_obj) else {
                     continue;
                 };
-                let [_, _, member] = self.ids(key, format!("member/{}/{}", port.port, pod.name));
+                let uuid = match before.get(pod) {
+                    Some(m) => m.uuid.clone(),
+                    None => {
+                        let backend = format!("member/{}/{}", port.port, pod.name);
+                        let [_, _, member] = ids(&mut self.rng, &mut self.uuids, key, backend);
+                        member.to_string()
+                    }
+                };
                 members.push(Member {
-                    uuid: member.to_string(),
+                    uuid,
                     address: *ip,
                     port: target,
                     target: Some(iface.clone()),

@@ -4,12 +4,13 @@
 //! (R5 has no headless option: routes are always retained); when the session comes back it
 //! starts again from the control node's current table and advertises everything again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use super::tables::{Fip, Learned};
+use super::tables::{Fip, Learned, RouteKey};
 use super::{Compute, Pod};
 use crate::control::config::PodInterface;
 use crate::control::session::{PathChange, SessionEnd};
@@ -33,6 +34,10 @@ pub struct Agent {
     /// Config as received: pod interfaces, floating IPs per loadbalancer, haproxy instances.
     pub pods: BTreeMap<ObjectKey, PodInterface>,
     pub service_fips: BTreeMap<Arc<str>, Arc<ServiceFips>>,
+    /// The loadbalancers whose floating IPs go on each interface address.
+    fips_by_ip: BTreeMap<Ipv4Addr, BTreeSet<Arc<str>>>,
+    /// Interface addresses whose floating IPs changed since the tables were last programmed.
+    fips_pending: BTreeSet<Ipv4Addr>,
     pub instances: BTreeMap<Arc<str>, Arc<HaproxyInstance>>,
     /// What it advertised, per VRF and prefix.
     pub advertised: BTreeMap<(Vrf, Prefix), RouteAttrs>,
@@ -52,6 +57,8 @@ impl Agent {
             session: SessionEnd::established(Session::Xmpp(node), peer, true),
             pods: BTreeMap::new(),
             service_fips: BTreeMap::new(),
+            fips_by_ip: BTreeMap::new(),
+            fips_pending: BTreeSet::new(),
             instances: BTreeMap::new(),
             advertised: BTreeMap::new(),
         }
@@ -64,6 +71,56 @@ impl Agent {
             session: SessionEnd::down(Session::Xmpp(node), ctx.now, true, keepalive),
             ..Agent::running(node, ctx.env)
         }
+    }
+
+    /// Sets a loadbalancer's floating IPs; the interfaces they leave or reach get theirs again
+    /// when the tables are next programmed.
+    fn set_service_fips(&mut self, fips: Arc<ServiceFips>) {
+        let lb = fips.lb_uuid.clone();
+        let old = self.service_fips.insert(lb.clone(), fips.clone());
+        let old_ips = old.iter().flat_map(|f| f.attachments.iter());
+        for a in old_ips {
+            if let Some(lbs) = self.fips_by_ip.get_mut(&a.interface.ip) {
+                lbs.remove(&lb);
+                if lbs.is_empty() {
+                    self.fips_by_ip.remove(&a.interface.ip);
+                }
+            }
+            self.fips_pending.insert(a.interface.ip);
+        }
+        for a in &fips.attachments {
+            let lbs = self.fips_by_ip.entry(a.interface.ip).or_default();
+            lbs.insert(lb.clone());
+            self.fips_pending.insert(a.interface.ip);
+        }
+    }
+
+    /// Replaces every loadbalancer's floating IPs (the config sent again after a resync).
+    fn replace_service_fips(&mut self, all: Vec<Arc<ServiceFips>>) {
+        let old = std::mem::take(&mut self.service_fips);
+        let old_ips = old
+            .values()
+            .flat_map(|f| &f.attachments)
+            .map(|a| a.interface.ip);
+        self.fips_pending.extend(old_ips);
+        self.fips_by_ip.clear();
+        for fips in all {
+            self.set_service_fips(fips);
+        }
+    }
+
+    /// The floating IPs of the interface with address `ip`, in loadbalancer order.
+    fn fips_for(&self, ip: Ipv4Addr) -> Vec<Fip> {
+        let lbs = self.fips_by_ip.get(&ip).into_iter().flatten();
+        lbs.filter_map(|lb| self.service_fips.get(lb))
+            .flat_map(|f| f.attachments.iter())
+            .filter(|a| a.interface.ip == ip)
+            .map(|a| Fip {
+                ip: a.fip,
+                vrf: a.vrf.clone(),
+                port_map: a.port_map.clone(),
+            })
+            .collect()
     }
 
     /// The process stops: its timers go with it.
@@ -99,10 +156,10 @@ impl Compute {
                 let wanted: BTreeMap<ObjectKey, PodInterface> =
                     list.into_iter().map(|i| (i.pod.clone(), i)).collect();
                 let gone: Vec<ObjectKey> = self
-                    .pods
-                    .iter()
-                    .filter(|p| p.live && !wanted.contains_key(&p.key))
-                    .map(|p| p.key.clone())
+                    .live_pods
+                    .keys()
+                    .filter(|k| !wanted.contains_key(*k))
+                    .cloned()
                     .collect();
                 for key in gone {
                     self.unplumb_pod(&key);
@@ -112,12 +169,9 @@ impl Compute {
                 }
                 self.agent.pods = wanted;
             }
-            Msg::ServiceFips(fips) => {
-                self.agent.service_fips.insert(fips.lb_uuid.clone(), fips);
-            }
+            Msg::ServiceFips(fips) => self.agent.set_service_fips(fips),
             Msg::ServiceConfig { fips, instances } => {
-                self.agent.service_fips =
-                    fips.into_iter().map(|f| (f.lb_uuid.clone(), f)).collect();
+                self.agent.replace_service_fips(fips);
                 let wanted: BTreeMap<Arc<str>, Arc<HaproxyInstance>> = instances
                     .into_iter()
                     .map(|i| (i.lb_uuid.clone(), i))
@@ -194,6 +248,10 @@ impl Compute {
         }
         if up {
             self.agent = Agent::starting(self.id, ctx);
+            // The new process has advertised nothing yet, and has no floating IPs to attach.
+            self.tables.touch_all();
+            let ips = self.tables.by_ip.keys().copied();
+            self.agent.fips_pending.extend(ips);
             ctx.note(Actor::Agent(self.id), What::ProcessStarted { empty: true });
             let cap = ctx.env.timers.xmpp_connect_retry;
             self.agent.session.dial(cap, ctx);
@@ -258,9 +316,26 @@ impl Compute {
         ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, sync);
     }
 
+    /// Puts the floating IPs the agent holds on the live pod interfaces whose floating IPs
+    /// changed.
+    fn attach_fips(&mut self) {
+        for ip in std::mem::take(&mut self.agent.fips_pending) {
+            let Some(&vif) = self.tables.by_ip.get(&ip) else {
+                continue;
+            };
+            if self
+                .tables
+                .vif(vif)
+                .is_some_and(|v| matches!(v.owner, Component::Pod(_)))
+            {
+                self.tables.set_fips(vif, self.agent.fips_for(ip));
+            }
+        }
+    }
+
     /// Plumbs a pod's interface (once) and tells the kubelet its network is ready.
     fn plumb_pod(&mut self, iface: PodInterface, ctx: &mut Ctx) {
-        if self.pods.iter().any(|p| p.live && p.key == iface.pod) {
+        if self.live_pods.contains_key(&iface.pod) {
             return;
         }
         let slot = self.pods.len() as u32;
@@ -272,8 +347,10 @@ impl Compute {
             Component::Pod(slot),
             label,
         );
+        self.agent.fips_pending.insert(iface.ip);
         let name = format!("pod/{}/{}", iface.pod.namespace, iface.pod.name);
         let pod_rng = self.app_rng(ctx, &name);
+        self.live_pods.insert(iface.pod.clone(), slot);
         self.pods.push(Pod {
             key: iface.pod.clone(),
             ip: iface.ip,
@@ -298,12 +375,13 @@ impl Compute {
     }
 
     fn unplumb_pod(&mut self, key: &ObjectKey) {
-        for p in self.pods.iter_mut().filter(|p| p.live && p.key == *key) {
+        let Some(slot) = self.live_pods.remove(key) else {
+            return;
+        };
+        if let Some(p) = self.pods.get_mut(slot as usize) {
             p.live = false;
             p.running = false;
-            if let Some(v) = self.tables.vif_mut(p.vif) {
-                v.live = false;
-            }
+            self.tables.retire(p.vif);
         }
     }
 
@@ -376,9 +454,7 @@ impl Compute {
                 h.stop(ctx);
                 let vif = h.vif;
                 *h = Haproxy::new(instance.clone(), pid, vif, rng);
-                if let Some(v) = self.tables.vif_mut(vif) {
-                    v.vrf = instance.vrf.clone();
-                }
+                self.tables.set_vrf(vif, instance.vrf.clone());
                 old
             }
             None => {
@@ -402,9 +478,8 @@ impl Compute {
             .haproxies
             .iter()
             .find(|h| h.running && h.instance.lb_uuid == uuid)
-            && let Some(v) = self.tables.vif_mut(h.vif)
         {
-            v.fips = instance
+            let fips = instance
                 .fip
                 .iter()
                 .map(|(ip, vrf)| Fip {
@@ -413,6 +488,7 @@ impl Compute {
                     port_map: Vec::new(),
                 })
                 .collect();
+            self.tables.set_fips(h.vif, fips);
         }
         ctx.note(
             Actor::Agent(self.id),
@@ -448,8 +524,8 @@ impl Compute {
                 };
                 ctx.note(Actor::Agent(id), what);
             }
-            if remove && let Some(v) = self.tables.vif_mut(h.vif) {
-                v.live = false;
+            if remove {
+                self.tables.retire(h.vif);
             }
         }
     }
@@ -473,21 +549,18 @@ impl Compute {
 
     /// The vRouter saw the first packet from a pod: its route's preference goes to 200.
     pub(crate) fn traffic_seen(&mut self, vif: u32, ctx: &mut Ctx) {
-        let Some(v) = self.tables.vif_mut(vif) else {
-            return;
-        };
-        if v.traffic_seen || !matches!(v.owner, Component::Pod(_)) {
-            return;
-        }
-        v.traffic_seen = true;
-        if self.agent.running {
+        if self.tables.mark_traffic_seen(vif) && self.agent.running {
             self.reprogram(ctx);
         }
     }
 
     /// Applies the config to the kernel tables and advertises what changed.
     fn reprogram(&mut self, ctx: &mut Ctx) {
-        self.apply_service_fips();
+        self.attach_fips();
+        // A haproxy interface's preference follows its instance, which may have changed.
+        for vif in self.haproxies.iter().map(|h| h.vif) {
+            self.tables.touch(vif);
+        }
         let instances = &self.agent.instances;
         let haproxies = &self.haproxies;
         let instance_lp = |owner: Component| match owner {
@@ -498,7 +571,7 @@ impl Compute {
             _ => None,
         };
         let mut next_label = self.next_label;
-        self.tables.rebuild(
+        let changed = self.tables.refresh(
             |v| instance_lp(v.owner).unwrap_or(if v.traffic_seen { 200 } else { 100 }),
             |v| instance_lp(v.owner).unwrap_or(200),
             || {
@@ -508,94 +581,71 @@ impl Compute {
             },
         );
         self.next_label = next_label;
-        self.readvertise(ctx);
+        self.readvertise(&changed, ctx);
     }
 
-    /// Attaches the floating IPs svc-monitor asked for to the pods' interfaces.
-    fn apply_service_fips(&mut self) {
-        for v in self.tables.vifs.iter_mut() {
-            if matches!(v.owner, Component::Pod(_)) {
-                v.fips.clear();
-            }
-        }
-        for fips in self.agent.service_fips.values() {
-            for a in &fips.attachments {
-                if let Some(&i) = self.tables.by_ip.get(&a.interface.ip)
-                    && let Some(v) = self.tables.vif_mut(i)
-                {
-                    v.fips.push(Fip {
-                        ip: a.fip,
-                        vrf: a.vrf.clone(),
-                        port_map: a.port_map.clone(),
-                    });
-                }
-            }
-        }
-    }
-
-    /// Publishes new routes and retracts stale ones over XMPP (when the session is up).
-    fn readvertise(&mut self, ctx: &mut Ctx) {
-        let wanted: BTreeMap<(Vrf, Prefix), RouteAttrs> = self
-            .tables
-            .local
-            .iter()
-            .map(|(k, r)| {
-                let attrs = RouteAttrs {
-                    origin: self.id,
-                    next_hop: self.address,
-                    label: r.label,
-                    local_pref: r.local_pref,
-                    med: 0,
-                };
-                (k.clone(), attrs)
-            })
-            .collect();
-        let up = self.agent.session.is_up();
-        let xmpp = ctx.env.delays.xmpp;
-        for ((vrf, prefix), attrs) in &self.agent.advertised {
-            if wanted.get(&(vrf.clone(), *prefix)) == Some(attrs) {
+    /// Publishes the new routes among `keys` and retracts the stale ones over XMPP (when the
+    /// session is up): first every retraction, then every publication, each in key order.
+    fn readvertise(&mut self, keys: &[RouteKey], ctx: &mut Ctx) {
+        for key in keys {
+            if self.tables.local.contains_key(key) {
                 continue;
             }
-            if !wanted.contains_key(&(vrf.clone(), *prefix)) {
-                let what = What::Retracted {
-                    vrf: vrf.clone(),
-                    prefix: *prefix,
-                    label: attrs.label,
-                };
-                ctx.note(Actor::Agent(self.id), what);
-                if up {
-                    let msg = Msg::XmppRetract {
-                        from: self.id,
-                        vrf: vrf.clone(),
-                        prefix: *prefix,
-                    };
-                    ctx.send(Addr::ControlNode, xmpp, msg);
-                }
-            }
+            let Some(attrs) = self.agent.advertised.remove(key) else {
+                continue;
+            };
+            let (vrf, prefix) = key.clone();
+            let what = What::Retracted {
+                vrf: vrf.clone(),
+                prefix,
+                label: attrs.label,
+            };
+            let msg = Msg::XmppRetract {
+                from: self.id,
+                vrf,
+                prefix,
+            };
+            self.tell_control_node(what, msg, ctx);
         }
-        for ((vrf, prefix), attrs) in &wanted {
-            let old = self.agent.advertised.get(&(vrf.clone(), *prefix));
-            if old == Some(attrs) {
+        for key in keys {
+            let Some(route) = self.tables.local.get(key) else {
+                continue;
+            };
+            let attrs = RouteAttrs {
+                origin: self.id,
+                next_hop: self.address,
+                label: route.label,
+                local_pref: route.local_pref,
+                med: 0,
+            };
+            if self.agent.advertised.get(key) == Some(&attrs) {
                 continue;
             }
+            let (vrf, prefix) = key.clone();
             let what = What::Published {
                 vrf: vrf.clone(),
-                prefix: *prefix,
+                prefix,
                 label: attrs.label,
                 local_pref: attrs.local_pref,
             };
-            ctx.note(Actor::Agent(self.id), what);
-            if up {
-                let msg = Msg::XmppPublish {
-                    from: self.id,
-                    vrf: vrf.clone(),
-                    prefix: *prefix,
-                    attrs: *attrs,
-                };
-                ctx.send(Addr::ControlNode, xmpp, msg);
-            }
+            let msg = Msg::XmppPublish {
+                from: self.id,
+                vrf,
+                prefix,
+                attrs,
+            };
+            self.tell_control_node(what, msg, ctx);
+            self.agent.advertised.insert(key.clone(), attrs);
         }
-        self.agent.advertised = wanted;
+    }
+
+    /// Notes a change of what the agent advertises, and sends it over XMPP when the session
+    /// is up (else the next session's sync carries it).
+    fn tell_control_node(&self, what: What, msg: Msg, ctx: &mut Ctx) {
+        ctx.note(Actor::Agent(self.id), what);
+        if self.agent.session.is_up() {
+            ctx.send(Addr::ControlNode, ctx.env.delays.xmpp, msg);
+        }
     }
 }
 

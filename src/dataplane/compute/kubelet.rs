@@ -95,7 +95,7 @@ impl Compute {
         if stored.deletion.is_some() {
             // Graceful deletion: stop the container, then confirm the pod is gone.
             self.kubelet.pods.remove(&key);
-            if let Some(p) = self.pods.iter_mut().find(|p| p.live && p.key == key) {
+            if let Some(p) = self.live_pod(&key).and_then(|slot| self.pods.get_mut(slot)) {
                 p.running = false;
                 p.web.stop(ctx);
             }
@@ -103,7 +103,7 @@ impl Compute {
             ctx.send(Addr::ApiServer, ctx.env.delays.api_write, gone);
             return;
         }
-        let ready = self.pods.iter().any(|p| p.live && p.key == key);
+        let ready = self.live_pod(&key).is_some();
         let entry = self.kubelet.pods.entry(key.clone()).or_insert(Bound {
             stored: stored.clone(),
             interface_ready: ready,
@@ -116,13 +116,14 @@ impl Compute {
 
     /// Starts the container once the pod is bound here and its interface is plumbed.
     fn maybe_start(&mut self, key: &ObjectKey, ctx: &mut Ctx) {
+        let slot = self.live_pod(key);
         let Some(b) = self.kubelet.pods.get_mut(key) else {
             return;
         };
         if b.started || !b.interface_ready {
             return;
         }
-        let Some(slot) = self.pods.iter().position(|p| p.live && p.key == *key) else {
+        let Some(slot) = slot else {
             return;
         };
         b.started = true;
@@ -178,7 +179,7 @@ impl Compute {
     /// `pod/NAME`: the container exits and keeps exiting (CrashLoopBackOff) until recovered;
     /// then it starts at its next restart attempt.
     fn pod_fault(&mut self, key: &ObjectKey, up: bool, ctx: &mut Ctx) {
-        let Some(slot) = self.pods.iter().position(|p| p.live && p.key == *key) else {
+        let Some(slot) = self.live_pod(key) else {
             return;
         };
         let Some(b) = self.kubelet.pods.get_mut(key) else {

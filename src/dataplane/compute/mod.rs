@@ -8,6 +8,7 @@ pub mod agent;
 pub mod kubelet;
 pub mod tables;
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -65,6 +66,8 @@ pub struct Compute {
     pub drops: DropStats,
     /// Every pod since boot, by slot.
     pub pods: Vec<Pod>,
+    /// The slot of each live pod.
+    live_pods: BTreeMap<ObjectKey, u32>,
     /// Every haproxy process since boot, by slot.
     pub haproxies: Vec<Haproxy>,
     rng: ChaCha8Rng,
@@ -93,6 +96,7 @@ impl Compute {
             flows: Flows::default(),
             drops: DropStats::default(),
             pods: Vec::new(),
+            live_pods: BTreeMap::new(),
             haproxies: Vec::new(),
             rng,
             hash_salt,
@@ -142,6 +146,7 @@ impl Compute {
             return;
         }
         self.powered = up;
+        self.live_pods.clear();
         for p in &mut self.pods {
             p.live = false;
             p.running = false;
@@ -171,6 +176,11 @@ impl Compute {
             ctx.env.seed,
             &format!("{}/{what}/boot{}", self.name, self.boots),
         )
+    }
+
+    /// The slot of the live pod `key`.
+    fn live_pod(&self, key: &ObjectKey) -> Option<usize> {
+        self.live_pods.get(key).map(|&slot| slot as usize)
     }
 
     fn allocate_label(&mut self) -> u32 {

@@ -146,7 +146,7 @@ impl<'a> Collector<'a> {
             let pods = self.pods.entry(c.id).or_default();
             for p in c.pods.iter().filter(|p| p.live) {
                 pods.insert(Labelled {
-                    name: p.key.name.clone(),
+                    name: p.key.name.to_string(),
                     detail: p.ip.to_string(),
                 });
             }

@@ -30,9 +30,9 @@ pub(super) fn get(
         .map(|o| &**o)
         .filter(|o| {
             matches!(kind, Kind::Namespace | Kind::Node)
-                || ns.is_none_or(|ns| o.object.meta.namespace == ns)
+                || ns.is_none_or(|ns| *o.object.meta.namespace == *ns)
         })
-        .filter(|o| name.is_none_or(|n| o.object.meta.name == n))
+        .filter(|o| name.is_none_or(|n| *o.object.meta.name == *n))
         .collect();
     if let (Some(n), true) = (name, objects.is_empty()) {
         return Err(format!(
@@ -101,7 +101,7 @@ pub(super) fn get(
         let mut row: Vec<String> = match &o.object.spec {
             Spec::Pod(spec) => {
                 let (ready, status, restarts) = pod_status(o, world.now());
-                let mut r = vec![meta.name.clone(), ready, status, restarts, a];
+                let mut r = vec![meta.name.to_string(), ready, status, restarts, a];
                 if wide {
                     r.push(o.status.pod_ip.map_or("<none>".into(), |ip| ip.to_string()));
                     r.push(spec.node_name.clone().unwrap_or("<none>".into()));
@@ -142,7 +142,7 @@ pub(super) fn get(
                     .collect::<Vec<_>>()
                     .join(",");
                 let mut r = vec![
-                    meta.name.clone(),
+                    meta.name.to_string(),
                     ty.into(),
                     o.status
                         .cluster_ip
@@ -178,37 +178,37 @@ pub(super) fn get(
                 let address = addresses(&o.status.load_balancer);
                 // kubectl lists 443 when the Ingress has a `tls` section.
                 let ports = if spec.tls.is_empty() { "80" } else { "80, 443" };
-                vec![meta.name.clone(), hosts, address, ports.into(), a]
+                vec![meta.name.to_string(), hosts, address, ports.into(), a]
             }
             Spec::Deployment(spec) => {
                 let ready = world
                     .apiserver
                     .list(Kind::Pod)
                     .filter(|p| {
-                        p.owner.as_deref() == Some(meta.name.as_str())
+                        p.owner.as_deref() == Some(&*meta.name)
                             && p.object.meta.namespace == meta.namespace
                             && p.status.ready
                             && p.deletion.is_none()
                     })
                     .count();
                 vec![
-                    meta.name.clone(),
+                    meta.name.to_string(),
                     format!("{ready}/{}", spec.replicas),
                     spec.replicas.to_string(),
                     ready.to_string(),
                     a,
                 ]
             }
-            Spec::Namespace => vec![meta.name.clone(), "Active".into(), a],
+            Spec::Namespace => vec![meta.name.to_string(), "Active".into(), a],
             Spec::Secret(s) => vec![
-                meta.name.clone(),
+                meta.name.to_string(),
                 s.secret_type.clone(),
                 s.data.len().to_string(),
                 a,
             ],
             Spec::Node(spec) => {
                 let mut r = vec![
-                    meta.name.clone(),
+                    meta.name.to_string(),
                     if o.status.ready { "Ready" } else { "NotReady" }.into(),
                     if spec.master { "master" } else { "<none>" }.into(),
                     a,
@@ -226,7 +226,7 @@ pub(super) fn get(
             }
         };
         if all {
-            row.insert(0, meta.namespace.clone());
+            row.insert(0, meta.namespace.to_string());
         }
         rows.push(row);
     }
@@ -252,7 +252,7 @@ fn addresses(ips: &[std::net::Ipv4Addr]) -> String {
 /// An object as `kubectl get -o yaml` shows it (the fields this simulator models).
 pub(super) fn to_json(o: &StoredObject) -> Value {
     let meta = &o.object.meta;
-    let mut metadata = json!({"name": meta.name, "resourceVersion": meta.resource_version.to_string(), "uid": meta.uid});
+    let mut metadata = json!({"name": meta.name, "resourceVersion": o.resource_version.to_string(), "uid": meta.uid});
     if !matches!(o.object.kind(), Kind::Namespace | Kind::Node) {
         metadata["namespace"] = json!(meta.namespace);
     }
@@ -405,8 +405,8 @@ pub(super) fn endpoints(
         .apiserver
         .list(Kind::Service)
         .map(|o| &**o)
-        .filter(|o| ns.is_none_or(|ns| o.object.meta.namespace == ns))
-        .filter(|o| name.is_none_or(|n| o.object.meta.name == n))
+        .filter(|o| ns.is_none_or(|ns| *o.object.meta.namespace == *ns))
+        .filter(|o| name.is_none_or(|n| *o.object.meta.name == *n))
         .collect();
     if let (Some(n), true) = (name, services.is_empty()) {
         return Err(format!(
@@ -455,12 +455,12 @@ pub(super) fn endpoints(
             ),
         };
         let mut row = vec![
-            s.object.meta.name.clone(),
+            s.object.meta.name.to_string(),
             shown,
             age(now.saturating_sub(s.created.0)),
         ];
         if ns.is_none() {
-            row.insert(0, s.object.meta.namespace.clone());
+            row.insert(0, s.object.meta.namespace.to_string());
         }
         rows.push(row);
     }

@@ -27,7 +27,7 @@ use crate::yaml::{self, Node, Value, closest};
 pub use steps::parse_duration;
 
 /// Largest scenario or manifest file read.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Longest `wait` (simulated): one hour.
 pub const MAX_WAIT_NS: u64 = 3_600 * 1_000_000_000;
 /// The default namespace when a scenario names none.

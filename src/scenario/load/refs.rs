@@ -31,11 +31,11 @@ impl Loader<'_> {
             .created
             .iter()
             .filter(|k| k.kind == key.kind && k.namespace == key.namespace)
-            .map(|k| k.name.as_str())
+            .map(|k| &*k.name)
             .collect();
         let word = key.kind.reference_word();
         let name = &key.name;
-        let place = if key.namespace.is_empty() || key.namespace == self.namespace {
+        let place = if key.namespace.is_empty() || *key.namespace == *self.namespace {
             String::new()
         } else {
             format!(" in namespace {:?}", key.namespace)
@@ -59,7 +59,7 @@ impl Loader<'_> {
     /// The namespaces every cluster starts with.
     fn preexisting(&self, key: &ObjectKey) -> bool {
         key.kind == Kind::Namespace
-            && crate::control::apiserver::INITIAL_NAMESPACES.contains(&key.name.as_str())
+            && crate::control::apiserver::INITIAL_NAMESPACES.contains(&&*key.name)
     }
 
     /// A pod a step may name: a bare Pod applied earlier, or a pod of an earlier Deployment by
@@ -94,7 +94,7 @@ impl Loader<'_> {
                 && k.namespace == pod.namespace
                 && pod
                     .name
-                    .strip_prefix(k.name.as_str())
+                    .strip_prefix(&*k.name)
                     .is_some_and(|r| r.starts_with('-') && r.len() > 1)
         })
     }
@@ -297,7 +297,7 @@ impl Loader<'_> {
                 || self
                     .created
                     .iter()
-                    .any(|k| k.kind == Kind::Pod && k.name == c)
+                    .any(|k| k.kind == Kind::Pod && *k.name == *c)
                 || self.deployment_of_pod(&pod);
             if !known {
                 self.diags.push(

@@ -19,7 +19,7 @@ use crate::yaml::{MapReader, Node, Value};
 impl Loader<'_> {
     /// The namespace an object of a manifest lands in.
     pub(super) fn key_of(&self, o: &Object) -> ObjectKey {
-        let ns = match (o.kind(), o.meta.namespace.as_str()) {
+        let ns = match (o.kind(), &*o.meta.namespace) {
             (Kind::Namespace, _) => "",
             (_, "") => self.namespace.as_str(),
             (_, ns) => ns,

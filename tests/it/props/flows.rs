@@ -52,8 +52,8 @@ fn for_each_request(
 fn ingress_key() -> ObjectKey {
     ObjectKey {
         kind: Kind::Ingress,
-        namespace: DEFAULT_NAMESPACE.to_owned(),
-        name: cases::INGRESS.to_owned(),
+        namespace: DEFAULT_NAMESPACE.into(),
+        name: cases::INGRESS.into(),
     }
 }
 

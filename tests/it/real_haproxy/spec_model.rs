@@ -126,7 +126,7 @@ fn listener(i: usize, pool: String, rule: PoolRule, service: u8) -> Listener {
                 service: Some(ObjectKey {
                     kind: Kind::Service,
                     namespace: "ns-user-1".into(),
-                    name: format!("svc-{service}"),
+                    name: format!("svc-{service}").into(),
                 }),
             }],
         },
@@ -160,7 +160,7 @@ pub fn loadbalancers(set: &[IngressDef]) -> Vec<Arc<Loadbalancer>> {
                 owner: ObjectKey {
                     kind: Kind::Ingress,
                     namespace: "ns-user-1".into(),
-                    name: format!("ing-{i}"),
+                    name: format!("ing-{i}").into(),
                 },
                 created: Time(i as u64 * 1000),
                 vip: Ipv4Addr::new(10, 47, 255, 250 - i as u8),
