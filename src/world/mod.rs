@@ -249,34 +249,30 @@ impl World {
             self.rib_update(msg);
             return true;
         }
-        if to == Addr::Network {
-            let mut ctx = Ctx {
-                now: event.at,
-                event: event.id,
-                cause: event.cause,
-                here: to,
-                env: &self.env,
-                rib: &self.rib,
-                links: &NO_RULES,
-                queue: &mut self.queue,
-                trace: &mut self.trace,
-                timeline: &mut self.timeline,
+        // The handler's context, reading the link rules `$links`.
+        macro_rules! ctx {
+            ($links:expr) => {
+                Ctx {
+                    now: event.at,
+                    event: event.id,
+                    cause: event.cause,
+                    here: to,
+                    env: &self.env,
+                    rib: &self.rib,
+                    links: $links,
+                    queue: &mut self.queue,
+                    trace: &mut self.trace,
+                    timeline: &mut self.timeline,
+                }
             };
+        }
+        if to == Addr::Network {
+            // The fault layer changes the link rules, so its context reads none.
+            let mut ctx = ctx!(&NO_RULES);
             self.network.handle(msg, &mut self.links, &mut ctx);
             return true;
         }
-        let mut ctx = Ctx {
-            now: event.at,
-            event: event.id,
-            cause: event.cause,
-            here: to,
-            env: &self.env,
-            rib: &self.rib,
-            links: &self.links,
-            queue: &mut self.queue,
-            trace: &mut self.trace,
-            timeline: &mut self.timeline,
-        };
+        let mut ctx = ctx!(&self.links);
         match to {
             Addr::ApiServer => self.apiserver.handle(msg, &mut ctx),
             Addr::Scheduler => self.scheduler.handle(msg, &mut ctx),

@@ -110,19 +110,7 @@ impl KubeManager {
                     return;
                 };
                 let (fip, pool, vrf) = match self.fip_pool_for(&stored, false) {
-                    Ok(pool) => match self.networks.allocate(&pool) {
-                        Some((ip, vrf)) => (Some(ip), Some(pool), Some(vrf)),
-                        None => {
-                            ctx.note(
-                                Actor::KubeManager,
-                                What::Failed {
-                                    key: key.clone(),
-                                    reason: format!("floating-IP pool {pool} exhausted"),
-                                },
-                            );
-                            (None, None, None)
-                        }
-                    },
+                    Ok(pool) => self.allocate_fip(pool, &key, ctx),
                     Err(pool) => {
                         ctx.note(
                             Actor::KubeManager,

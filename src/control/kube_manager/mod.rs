@@ -177,6 +177,29 @@ impl KubeManager {
         self.namespaces.insert(name, stored);
     }
 
+    /// A floating IP from `pool` for `key`: the address, the pool and its network; none, said
+    /// on the timeline, when the pool is exhausted (Contrail's answer too: the object waits).
+    fn allocate_fip(
+        &mut self,
+        pool: String,
+        key: &ObjectKey,
+        ctx: &mut Ctx,
+    ) -> (Option<std::net::Ipv4Addr>, Option<String>, Option<Vrf>) {
+        match self.networks.allocate(&pool) {
+            Some((ip, vrf)) => (Some(ip), Some(pool), Some(vrf)),
+            None => {
+                ctx.note(
+                    Actor::KubeManager,
+                    What::Failed {
+                        key: key.clone(),
+                        reason: format!("floating-IP pool {pool} exhausted"),
+                    },
+                );
+                (None, None, None)
+            }
+        }
+    }
+
     /// The pool an object's floating IP comes from: its own annotation, else its namespace's,
     /// else the cluster's. An annotated pool that does not exist is skipped when
     /// `fall_through` (a Service: kube-manager logs a notice), else it is the error (an

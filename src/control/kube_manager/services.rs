@@ -10,7 +10,6 @@ use crate::control::config::{Listener, Loadbalancer, Member, Pool, PoolRule, Pro
 use crate::k8s::objects::{ObjectKey, PortRef, ServiceType, Spec};
 use crate::k8s::store::StoredObject;
 use crate::world::msg::ApiWrite;
-use crate::world::timeline::{Actor, What};
 use crate::world::{Addr, Ctx, Msg};
 
 impl KubeManager {
@@ -29,19 +28,7 @@ impl KubeManager {
             (Some(lb), _) => (lb.fip, lb.fip_pool.clone(), lb.fip_vrf.clone()),
             (None, ServiceType::LoadBalancer) => {
                 let pool = self.fip_pool_for(&stored, true).unwrap_or_default();
-                match self.networks.allocate(&pool) {
-                    Some((ip, vrf)) => (Some(ip), Some(pool), Some(vrf)),
-                    None => {
-                        ctx.note(
-                            Actor::KubeManager,
-                            What::Failed {
-                                key: key.clone(),
-                                reason: format!("floating-IP pool {pool} exhausted"),
-                            },
-                        );
-                        (None, None, None)
-                    }
-                }
+                self.allocate_fip(pool, &key, ctx)
             }
             (None, _) => (None, None, None),
         };
