@@ -110,7 +110,7 @@ impl KubeManager {
                     return;
                 };
                 let (fip, pool, vrf) = match self.fip_pool_for(&stored, false) {
-                    Ok(pool) => self.allocate_fip(pool, &key, ctx),
+                    Ok(pool) => self.allocate_fip(pool, key, ctx),
                     Err(pool) => {
                         ctx.note(
                             Actor::KubeManager,
