@@ -28,7 +28,7 @@ impl KubeManager {
             (Some(lb), _) => (lb.fip, lb.fip_pool.clone(), lb.fip_vrf.clone()),
             (None, ServiceType::LoadBalancer) => {
                 let pool = self.fip_pool_for(&stored, true).unwrap_or_default();
-                self.allocate_fip(pool, &key, ctx)
+                self.allocate_fip(pool, key, ctx)
             }
             (None, _) => (None, None, None),
         };
