@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use super::compute::Compute;
-use super::compute::tables::{Fip, LocalNh};
+use super::compute::tables::{Fip, LocalNh, Lookup};
 use crate::routing::{RouteAttrs, Vrf};
 use crate::sim::Time;
 use crate::sim::hash::FastMap;
@@ -313,18 +313,15 @@ impl Compute {
             ctx.step(Step::Miss { vrf, dst: key.dst });
             return None;
         };
-        let local_path = found.local.map(|r| RouteAttrs {
-            origin: self.id,
-            next_hop: self.address,
-            label: r.label,
-            local_pref: r.local_pref,
-            med: crate::routing::med_from_local_pref(r.local_pref),
-        });
-        let mut all: Vec<RouteAttrs> = found.remote.clone();
-        all.extend(local_path);
+        let Lookup {
+            vrf: route_vrf,
+            prefix,
+            local,
+            remote: mut all,
+        } = found;
+        all.extend(local.map(|r| r.attrs(self.id, self.address)));
         let best = crate::routing::best_paths(&all);
-        let local_nh = found.local.map(|r| r.nh.clone());
-        let (route_vrf, prefix) = (found.vrf.clone(), found.prefix);
+        let local_nh = local.map(|r| r.nh.clone());
         let first = *best.first()?;
         let next_hop = if best.len() > 1 {
             NextHop::Composite(u16::try_from(best.len()).unwrap_or(u16::MAX))

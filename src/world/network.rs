@@ -65,14 +65,13 @@ impl Network {
                 ctx.send(Addr::Compute(*n, Part::Agent), 0, Msg::Fault { fault, up });
             }
             Fault::Agent(n) => {
-                let was_down = self.agents_down.contains(n);
                 let connected = self.path_up(Session::Xmpp(*n), links);
                 set(&mut self.agents_down, *n, up);
-                if up && was_down {
+                if up {
                     *self.agent_restarts.entry(*n).or_default() += 1;
                 }
                 // A crashed agent's kernel closes its XMPP connection: the control node sees it.
-                if !up && !was_down && connected {
+                if !up && connected {
                     let close = Msg::SessionClosed {
                         session: Session::Xmpp(*n),
                     };
@@ -82,7 +81,7 @@ impl Network {
             }
             Fault::Xmpp(n) => set(&mut self.xmpp_cut, *n, up),
             Fault::ControlNode => {
-                if up && self.control_down {
+                if up {
                     self.control_restarts += 1;
                 }
                 self.control_down = !up;

@@ -75,6 +75,20 @@ pub struct LocalRoute {
     pub local_pref: u32,
 }
 
+impl LocalRoute {
+    /// The route as a path among the learned ones: this compute (`origin`, at `address`) as
+    /// its next hop, with the MED the control node would give it.
+    pub fn attrs(&self, origin: crate::topology::NodeId, address: Ipv4Addr) -> RouteAttrs {
+        RouteAttrs {
+            origin,
+            next_hop: address,
+            label: self.label,
+            local_pref: self.local_pref,
+            med: crate::routing::med_from_local_pref(self.local_pref),
+        }
+    }
+}
+
 /// The routes learned from the control node: the agents' shared view while the session is in
 /// step, else the copy the kernel kept when it stopped.
 #[derive(Clone, Debug)]

@@ -316,22 +316,16 @@ fn routes(world: &World, c: &Compute, vrf: &Vrf) -> String {
         }
     }
     for (prefix, (local, remote)) in &prefixes {
-        // The vRouter installs the best paths only: those of the highest local preference.
-        let Some(top) = local
-            .map(|l| l.local_pref)
-            .into_iter()
-            .chain(remote.iter().map(|p| p.local_pref))
-            .max()
-        else {
+        // The vRouter installs the best paths only, as forwarding chooses them.
+        let mut all = remote.clone();
+        all.extend(local.map(|l| l.attrs(c.id, c.address)));
+        let best = crate::routing::best_paths(&all);
+        if best.is_empty() {
             continue;
-        };
-        let local = local.filter(|l| l.local_pref == top);
-        let best: Vec<RouteAttrs> = remote
-            .iter()
-            .filter(|p| p.local_pref == top)
-            .copied()
-            .collect();
-        rows.push(route_row(&mut ids, *prefix, local, &best));
+        }
+        let local = local.filter(|_| best.iter().any(|p| p.origin == c.id));
+        let remote: Vec<RouteAttrs> = best.into_iter().filter(|p| p.origin != c.id).collect();
+        rows.push(route_row(&mut ids, *prefix, local, &remote));
     }
     let mut out = format!(
         "Vrouter inet4 routing table 0/{}/unicast ({})\nFlags: L=Label Valid, P=Proxy ARP\n\n",
